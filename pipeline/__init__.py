@@ -1,0 +1,1 @@
+"""arXiv metadata enrichment pipeline for the Learning-Resources reading list."""

@@ -1,0 +1,92 @@
+"""The data that flows between the stages of the pipeline.
+
+Every stage is a plain function from these values to these values; only `cli.py`
+touches files and only `fetch.py`'s transport touches the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+LinkKind = Literal["arxiv", "web"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of the reading list, as written in the Markdown source."""
+
+    position: int  # 1-based, in document order
+    section: str  # heading path below the document title, joined with " > "
+    subsection: str  # label paragraph such as "DPO:" inside a section, without the colon
+    label: str  # link text, inline markup stripped, whitespace collapsed
+    url: str  # as written, trimmed
+    line: int  # 1-based line on which the link starts
+    item_start: int  # first line of the enclosing list item (or block), 1-based
+    item_end: int  # last line of the enclosing list item (or block), inclusive
+
+
+@dataclass(frozen=True)
+class ArxivRef:
+    """An arXiv identifier found in a link, with the version the link names (if any)."""
+
+    arxiv_id: str  # canonical, without version: "1706.03762", "math/0309136"
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A row of catalog.csv: a link with its resolved arXiv ID."""
+
+    position: int
+    section: str
+    subsection: str
+    label: str
+    url: str
+    kind: LinkKind
+    arxiv_id: str | None
+    arxiv_version: int | None
+    duplicate_of: int | None  # position of the first link to the same arXiv ID
+    line: int
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paper:
+    """Metadata of one arXiv paper: one record of the cache."""
+
+    arxiv_id: str
+    latest_version: int | None
+    title: str
+    authors: tuple[Author, ...]
+    abstract: str | None
+    published: datetime | None  # first version, UTC
+    updated: datetime | None  # latest version, UTC
+    primary_category: str | None
+    categories: tuple[str, ...]  # primary first
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    abs_url: str
+    pdf_url: str
+    source: Literal["arxiv-api", "snapshot"]
+    fetched_at: datetime | None
+    # Fields no source confirmed (snapshot records): None there means "unknown".
+    unverified: tuple[str, ...] = field(default=())
+
+    def same_metadata(self, other: Paper) -> bool:
+        """True when the two records differ at most in when and how they were fetched."""
+        ignored = {"fetched_at": None, "source": "arxiv-api", "unverified": ()}
+        return _without(self, ignored) == _without(other, ignored)
+
+
+def _without(paper: Paper, ignored: dict[str, object]) -> Paper:
+    from dataclasses import replace
+
+    return replace(paper, **ignored)  # type: ignore[arg-type]
