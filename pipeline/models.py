@@ -6,7 +6,7 @@ touches files and only `fetch.py`'s transport touches the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -82,11 +82,8 @@ class Paper:
 
     def same_metadata(self, other: Paper) -> bool:
         """True when the two records differ at most in when and how they were fetched."""
-        ignored = {"fetched_at": None, "source": "arxiv-api", "unverified": ()}
-        return _without(self, ignored) == _without(other, ignored)
+        return _metadata_only(self) == _metadata_only(other)
 
 
-def _without(paper: Paper, ignored: dict[str, object]) -> Paper:
-    from dataclasses import replace
-
-    return replace(paper, **ignored)  # type: ignore[arg-type]
+def _metadata_only(paper: Paper) -> Paper:
+    return replace(paper, fetched_at=None, source="arxiv-api", unverified=())

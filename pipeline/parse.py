@@ -1,0 +1,253 @@
+"""Parse the Markdown reading list into its links (CommonMark, via markdown-it-py).
+
+What counts as an entry of the list:
+- every link of the document up to the marker comment `<!-- end of reading list ... -->`
+  (what follows it, such as the "Maintaining this list" section, is about the project);
+- inline, reference-style, autolinks `<https://...>`, bare URLs (linkify), raw HTML
+  `<a href="...">`, links in nested lists and tables, and `arXiv:ID` mentions in text;
+- not: images, badges (a link whose only content is an image), `<meta>` and other HTML
+  without `href`, in-page anchors (`#...`), `mailto:` links, anything in code spans/blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.models import Link
+from pipeline.resolve import ARXIV_TEXT_MENTION
+from pipeline.text import collapse_whitespace
+
+END_OF_LIST_MARKER = "<!-- end of reading list"
+SECTION_SEPARATOR = " > "
+# A paragraph such as "DPO:" or "**PPO**:" that labels the list below it.
+_LABEL_PARAGRAPH = re.compile(r"^[^\n:]{1,60}:$")
+
+
+def markdown_parser() -> MarkdownIt:
+    """The CommonMark parser used everywhere: GFM tables and bare-URL linking on."""
+    md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
+    # Bare URLs need a scheme or "www.": "e.g. Node.js" in a title is not a link.
+    if md.linkify is not None:
+        md.linkify.set({"fuzzy_link": False})
+    # Keep URLs as written: the catalog records what a person wrote, not its percent-encoding.
+    md.normalizeLink = _as_written  # type: ignore[method-assign,assignment]
+    md.normalizeLinkText = _as_written  # type: ignore[method-assign]
+    return md
+
+
+@dataclass
+class _Block:
+    """Where an inline token sits: its lines, and the lines of its list item or table row."""
+
+    first_line: int  # 1-based line of the inline content
+    item_start: int
+    item_end: int
+
+
+def parse_links(markdown: str) -> list[Link]:
+    """Every link of the reading list, in document order, with section and source lines."""
+    lines = markdown.splitlines()
+    tokens = markdown_parser().parse(markdown)
+    drop_title = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1") == 1
+
+    links: list[Link] = []
+    headings: list[tuple[int, str]] = []
+    subsection = ""
+    containers: list[Token] = []  # open list items and table rows, innermost last
+    pending_heading: int | None = None
+
+    for index, token in enumerate(tokens):
+        if token.type == "html_block" and token.content.lstrip().startswith(END_OF_LIST_MARKER):
+            break
+        if token.type in ("list_item_open", "tr_open"):
+            containers.append(token)
+        elif token.type in ("list_item_close", "tr_close"):
+            containers.pop()
+        elif token.type == "heading_open":
+            pending_heading = int(token.tag[1])
+        elif token.type == "inline" and pending_heading is not None:
+            headings = [h for h in headings if h[0] < pending_heading]
+            headings.append((pending_heading, plain_text(token.children or [])))
+            pending_heading = None
+            subsection = ""
+        elif token.type == "inline":
+            block = _block_of(token, containers, lines)
+            children = token.children or []
+            if _is_label_paragraph(tokens, index, containers):
+                subsection = plain_text(children).rstrip(":").strip()
+                continue
+            section = SECTION_SEPARATOR.join(
+                text for level, text in headings if not (drop_title and level == 1)
+            )
+            for label, url, line in _inline_links(children, block.first_line):
+                links.append(
+                    Link(
+                        position=len(links) + 1,
+                        section=section,
+                        subsection=subsection,
+                        label=label,
+                        url=url,
+                        line=line,
+                        item_start=block.item_start,
+                        item_end=block.item_end,
+                    )
+                )
+        elif token.type == "html_block" and token.map:
+            block = _block_of(token, containers, lines)
+            section = SECTION_SEPARATOR.join(
+                text for level, text in headings if not (drop_title and level == 1)
+            )
+            for label, url, offset in _html_anchors(token.content):
+                links.append(
+                    Link(
+                        position=len(links) + 1,
+                        section=section,
+                        subsection=subsection,
+                        label=label,
+                        url=url,
+                        line=block.first_line + offset,
+                        item_start=block.item_start,
+                        item_end=block.item_end,
+                    )
+                )
+    return links
+
+
+def _as_written(link: str) -> str:
+    return link
+
+
+def plain_text(children: Sequence[Token]) -> str:
+    """The text of inline tokens with markup stripped and whitespace collapsed."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return collapse_whitespace("".join(parts))
+
+
+def is_resource_url(url: str) -> bool:
+    """False for URLs that point inside the page or at a person rather than a resource."""
+    return bool(url) and not url.startswith("#") and not url.lower().startswith("mailto:")
+
+
+def _is_label_paragraph(tokens: Sequence[Token], index: int, containers: list[Token]) -> bool:
+    """A top-level one-line paragraph ending in ':' with no link labels what follows."""
+    if containers or index == 0 or tokens[index - 1].type != "paragraph_open":
+        return False
+    children = tokens[index].children or []
+    if any(c.type in ("link_open", "html_inline", "image") for c in children):
+        return False
+    return bool(_LABEL_PARAGRAPH.match(plain_text(children)))
+
+
+def _block_of(token: Token, containers: list[Token], lines: list[str]) -> _Block:
+    start, end = token.map or (0, 1)
+    if containers and containers[-1].map:
+        item_start, item_end = containers[-1].map
+    else:
+        item_start, item_end = start, end
+    # markdown-it counts trailing blank lines into a list item; the item ends at its text.
+    while item_end - 1 > item_start and not lines[item_end - 1].strip():
+        item_end -= 1
+    return _Block(first_line=start + 1, item_start=item_start + 1, item_end=item_end)
+
+
+def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[tuple[str, str, int]]:
+    """(label, url, line) of each link among the children of one inline token."""
+    line = first_line
+    index = 0
+    while index < len(children):
+        child = children[index]
+        if child.type == "link_open":
+            close = _matching_close(children, index, "link_close")
+            inner = children[index + 1 : close]
+            url = str(child.attrs.get("href", "")).strip()
+            is_badge = not plain_text(inner) and any(c.type == "image" for c in inner)
+            if is_resource_url(url) and not is_badge:
+                yield plain_text(inner), url, line
+            line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
+            index = close + 1
+            continue
+        if child.type == "html_inline" and _opens_anchor(child.content):
+            close = next(
+                (
+                    i
+                    for i in range(index + 1, len(children))
+                    if children[i].type == "html_inline"
+                    and children[i].content.lower().startswith("</a")
+                ),
+                len(children),
+            )
+            inner = children[index + 1 : close]
+            for _label, url, _offset in _html_anchors(child.content + "</a>"):
+                if plain_text(inner) or not any(c.type == "image" for c in inner):
+                    yield plain_text(inner), url, line
+            line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
+            index = close + 1
+            continue
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "text":
+            for match in ARXIV_TEXT_MENTION.finditer(child.content):
+                yield match.group(0), match.group(0), line
+        index += 1
+
+
+def _matching_close(children: Sequence[Token], open_index: int, close_type: str) -> int:
+    for index in range(open_index + 1, len(children)):
+        if children[index].type == close_type:
+            return index
+    return len(children)
+
+
+def _opens_anchor(html: str) -> bool:
+    return bool(re.match(r"<a\s", html, re.IGNORECASE))
+
+
+class _AnchorCollector(HTMLParser):
+    """Collects `<a href>` elements of a fragment of raw HTML with their text and line."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[tuple[str, str, int]] = []
+        self._open: tuple[str, int] | None = None
+        self._text: list[str] = []
+        self._has_image = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            self._open = (href.strip(), self.getpos()[0] - 1)
+            self._text = []
+            self._has_image = False
+        elif tag == "img" and self._open:
+            self._has_image = True
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open:
+            href, offset = self._open
+            label = collapse_whitespace("".join(self._text))
+            if is_resource_url(href) and (label or not self._has_image):
+                self.anchors.append((label, href, offset))
+            self._open = None
+
+
+def _html_anchors(html: str) -> list[tuple[str, str, int]]:
+    """(label, url, line offset) of every `<a href>` in a piece of raw HTML."""
+    collector = _AnchorCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.anchors

@@ -1,0 +1,88 @@
+"""Bad input: one line naming the file (and line), exit status 2, nothing written."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+
+def run(tmp_path: Path, readme: Path, *extra: str) -> int:
+    return main(
+        [
+            "enrich",
+            "--offline",
+            "--readme",
+            str(readme),
+            "--catalog",
+            str(tmp_path / "catalog.csv"),
+            "--outputs",
+            str(tmp_path / "outputs"),
+            "--cache",
+            str(tmp_path / "cache.jsonl"),
+            *extra,
+        ]
+    )
+
+
+def written(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.rglob("*") if p.name != "README.md")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "README.md: no such file"),
+        (b"# Just a title\n\nNo links here.\n", "README.md: no links found"),
+        (b"# List\n\n- [a](https://a.example/)\n- caf\xe9 latin-1\n", "README.md:4:6: not UTF-8"),
+    ],
+)
+def test_bad_readme_exits_2_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, expected: str
+) -> None:
+    readme = tmp_path / "README.md"
+    if content is not None:
+        readme.write_bytes(content)
+    assert run(tmp_path, readme, "--no-readme") == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert expected in err
+    assert written(tmp_path) == []
+
+
+def test_a_directory_is_not_a_readme(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "list").mkdir()
+    assert run(tmp_path, tmp_path / "list") == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_corrupt_cache_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("- [a](https://arxiv.org/abs/1706.03762)\n", encoding="utf-8")
+    (tmp_path / "cache.jsonl").write_text('{"arxiv_id": "1"}\n{not json\n', encoding="utf-8")
+    assert run(tmp_path, readme) == 2
+    assert "cache.jsonl:1: not a valid cache record" in capsys.readouterr().err
+
+
+def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["enrich", "--batch-size", "5000"])
+    assert exit_info.value.code == 2
+
+
+def test_offline_no_readme_writes_the_catalog_of_the_seed(
+    tmp_path: Path, seed_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(seed_text, encoding="utf-8")
+    # No cache: every paper is missing metadata, so the run finishes with status 1.
+    assert run(tmp_path, readme, "--no-readme") == 1
+    assert readme.read_text(encoding="utf-8") == seed_text
+    with (tmp_path / "catalog.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 47
+    assert sum(1 for r in rows if r["kind"] == "arxiv") == 32
+    assert "31 arXiv papers have no metadata" in capsys.readouterr().out

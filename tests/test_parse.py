@@ -1,0 +1,161 @@
+"""The Markdown parser on the real seed list and on every link form it must handle."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.parse import parse_links
+
+
+def test_seed_list_has_47_links_in_document_order(seed_text: str) -> None:
+    links = parse_links(seed_text)
+    assert len(links) == 47
+    assert [link.position for link in links] == list(range(1, 48))
+    assert links[0].label.startswith("BERT: Pre-training")
+    assert links[0].line == 11
+    assert links[-1].url == "https://arxiv.org/pdf/2308.16369"
+    assert [link.line for link in links] == sorted(link.line for link in links)
+
+
+def test_seed_sections_are_heading_paths_without_the_document_title(seed_text: str) -> None:
+    sections = list(dict.fromkeys(link.section for link in parse_links(seed_text)))
+    assert sections == [
+        "Some Fundamental Transformers",
+        "Fundamental LLM & Transformer Papers/Blogs",
+        "Reinforcement Learning for LLMs",
+        "Mechanistic Interpretability",
+        "Scaling Laws",
+        "MLSys",
+    ]
+
+
+def test_seed_label_paragraphs_become_subsections(seed_text: str) -> None:
+    links = parse_links(seed_text)
+    by_subsection = {
+        sub: [link.label for link in links if link.subsection == sub]
+        for sub in ("DPO", "PPO", "GRPO")
+    }
+    assert by_subsection["DPO"] == ["DPO paper", "Blog - Math behind DPO"]
+    assert len(by_subsection["PPO"]) == 3
+    assert by_subsection["GRPO"] == ["DeepSeekMath", "Blog - GRPO Explained", "DeepSeek-R1"]
+    # Before the first label paragraph, and after the next heading, there is none.
+    assert {link.subsection for link in links if link.section == "Scaling Laws"} == {""}
+    assert next(link for link in links if link.label == "InstructGPT").subsection == ""
+
+
+def test_seed_two_line_label_is_one_label_with_its_item_lines(seed_text: str) -> None:
+    distserve = next(link for link in parse_links(seed_text) if "DistServe" in link.label)
+    assert distserve.label == (
+        "DistServe: Disaggregating Prefill and Decoding for Goodput-optimized "
+        "Large Language Model Serving"
+    )
+    assert (distserve.line, distserve.item_start, distserve.item_end) == (80, 80, 81)
+
+
+def test_seed_urls_are_trimmed_and_labels_stripped(seed_text: str) -> None:
+    links = parse_links(seed_text)
+    r1 = next(link for link in links if link.label == "DeepSeek-R1")
+    assert r1.url == "https://arxiv.org/pdf/2501.12948"  # written "( https://...)"
+    assert next(link for link in links if link.url.endswith("2203.02155")).label == "InstructGPT"
+
+
+def test_every_link_form() -> None:
+    markdown = "\n".join(
+        [
+            "# Title",
+            "## Papers",
+            "- inline [One](https://one.example/a)",
+            "- reference [Two][two] and collapsed [three]",
+            "- autolink <https://four.example/x>",
+            "- bare https://five.example/path, in text",
+            '- html <a href="https://six.example/">Six <b>bold</b></a>',
+            "- mention arXiv:1706.03762v2 in prose.",
+            "  - nested [Seven](https://seven.example/)",
+            "",
+            "| name | link |",
+            "| --- | --- |",
+            "| Eight | [Eight](https://eight.example/) |",
+            "",
+            '<p>block <a href="https://nine.example/">Nine</a></p>',
+            "",
+            "[two]: https://two.example/",
+            "[three]: https://three.example/",
+        ]
+    )
+    links = parse_links(markdown)
+    assert [(link.label, link.url, link.line) for link in links] == [
+        ("One", "https://one.example/a", 3),
+        ("Two", "https://two.example/", 4),
+        ("three", "https://three.example/", 4),
+        ("https://four.example/x", "https://four.example/x", 5),
+        ("https://five.example/path", "https://five.example/path", 6),
+        ("Six bold", "https://six.example/", 7),
+        ("arXiv:1706.03762v2", "arXiv:1706.03762v2", 8),
+        ("Seven", "https://seven.example/", 9),
+        ("Eight", "https://eight.example/", 13),
+        ("Nine", "https://nine.example/", 15),
+    ]
+    assert {link.section for link in links} == {"Papers"}
+    nested = links[7]
+    assert (nested.item_start, nested.item_end) == (9, 9)
+
+
+def test_things_that_are_not_resources() -> None:
+    markdown = "\n".join(
+        [
+            '<meta name="google-site-verification" content="abc" />',
+            "[![CI](https://img.shields.io/badge.svg)](https://ci.example/)",
+            "![diagram](https://img.example/d.png)",
+            '<a href="https://badge.example/"><img src="https://img.example/b.svg"></a>',
+            "`[code](https://code.example/)` and `arXiv:1706.03762`",
+            "",
+            "```",
+            "[fenced](https://fenced.example/) https://fenced.example/bare",
+            "```",
+            "",
+            "    [indented](https://indented.example/)",
+            "",
+            "[anchor](#section) and [mail](mailto:a@b.example)",
+            "- [Kept](https://kept.example/)",
+        ]
+    )
+    assert [link.url for link in parse_links(markdown)] == ["https://kept.example/"]
+
+
+def test_links_after_the_end_marker_are_not_part_of_the_list() -> None:
+    markdown = (
+        "- [Paper](https://arxiv.org/abs/1706.03762)\n\n"
+        "<!-- end of reading list: the rest is about the project -->\n\n"
+        "## Maintaining\n\nSee [the docs](https://docs.example/) and [arch](docs/A.md).\n"
+    )
+    assert [link.url for link in parse_links(markdown)] == ["https://arxiv.org/abs/1706.03762"]
+
+
+def test_the_projects_own_readme_lists_exactly_the_seed_links(seed_text: str) -> None:
+    from tests.conftest import REPO
+
+    ours = parse_links((REPO / "README.md").read_text(encoding="utf-8"))
+    assert [(link.label, link.url) for link in ours] == [
+        (link.label, link.url) for link in parse_links(seed_text)
+    ]
+
+
+label_text = st.text(
+    alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" -:"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() and not s.strip().endswith(":"))
+
+
+@given(st.lists(st.tuples(label_text, st.integers(0, 10**6)), min_size=1, max_size=20))
+def test_any_list_of_inline_links_comes_back_in_order(items: list[tuple[str, int]]) -> None:
+    markdown = "## S\n\n" + "".join(
+        f"{n}. [{label}](https://example.org/{slug})\n"
+        for n, (label, slug) in enumerate(items, start=1)
+    )
+    links = parse_links(markdown)
+    assert [(link.label, link.url) for link in links] == [
+        (" ".join(label.split()), f"https://example.org/{slug}") for label, slug in items
+    ]
+    assert [link.line for link in links] == list(range(3, 3 + len(items)))
