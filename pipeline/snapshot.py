@@ -1,0 +1,28 @@
+"""Cache records from the offline metadata snapshot (`shared/arxiv-snapshot/papers.jsonl`).
+
+The snapshot was assembled from public copies of arXiv listings because these machines
+cannot reach arXiv; its records enter the cache marked `source: snapshot`, and a live
+fetch replaces each of them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.cache import CacheError, record_to_paper
+from pipeline.models import Paper
+
+
+def papers_from_snapshot(text: str, name: str = "papers.jsonl") -> list[Paper]:
+    """Every paper of the snapshot as a cache record; fields the snapshot lacks stay empty."""
+    papers: list[Paper] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            record = {**record, "source": "snapshot", "fetched_at": None}
+            papers.append(record_to_paper(record))
+        except (ValueError, KeyError, TypeError) as error:
+            raise CacheError(f"{name}:{number}: not a valid snapshot record ({error})") from None
+    return papers

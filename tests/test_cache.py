@@ -1,0 +1,75 @@
+"""The metadata cache: deterministic, human-readable, and stable when nothing changes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from pipeline.cache import dump_cache, load_cache, merge_fetched
+from pipeline.models import Author, Paper
+from pipeline.snapshot import papers_from_snapshot
+from tests.conftest import REPO, SNAPSHOT
+
+
+def snapshot_papers() -> list[Paper]:
+    return papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))
+
+
+def test_snapshot_gives_31_records_marked_as_such() -> None:
+    papers = snapshot_papers()
+    assert len(papers) == 31
+    assert {p.source for p in papers} == {"snapshot"}
+    attention = next(p for p in papers if p.arxiv_id == "1706.03762")
+    assert attention.title == "Attention Is All You Need"
+    assert attention.published == datetime(2017, 6, 12, 17, 57, 34, tzinfo=UTC)
+    assert attention.authors[0] == Author("Ashish Vaswani")
+    # Unknown fields stay empty and are named as unverified.
+    rlhf = next(p for p in papers if p.arxiv_id == "2305.18438")
+    assert rlhf.primary_category is None and "primary_category" in rlhf.unverified
+
+
+def test_dump_is_sorted_one_line_per_paper_and_round_trips() -> None:
+    papers = snapshot_papers()
+    text = dump_cache(reversed(papers))
+    lines = text.splitlines()
+    assert len(lines) == 31
+    ids = [json.loads(line)["arxiv_id"] for line in lines]
+    assert ids == sorted(ids)
+    assert dump_cache(load_cache(text).values()) == text
+    assert "Wübben" not in text  # sanity: ensure_ascii off is tested below
+    assert dump_cache([replace(papers[0], authors=(Author("Dirk Wübben"),))]).count("Wübben") == 1
+
+
+def test_committed_cache_holds_the_snapshot_for_every_seed_paper() -> None:
+    cached = load_cache((REPO / "data" / "arxiv-cache.jsonl").read_text(encoding="utf-8"))
+    assert set(cached) == {p.arxiv_id for p in snapshot_papers()}
+
+
+def test_merge_keeps_unchanged_records_byte_for_byte() -> None:
+    old = {p.arxiv_id: replace(p, source="arxiv-api") for p in snapshot_papers()}
+    before = dump_cache(old.values())
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    refetched = [replace(p, fetched_at=later) for p in old.values()]
+    merged = merge_fetched(old, refetched)
+    assert dump_cache(merged.papers.values()) == before
+    assert (len(merged.unchanged), merged.updated, merged.new) == (31, [], [])
+
+
+def test_merge_reports_new_and_updated_papers() -> None:
+    old = {p.arxiv_id: replace(p, source="arxiv-api") for p in snapshot_papers()}
+    paper = old["1706.03762"]
+    newer = replace(paper, latest_version=8, fetched_at=datetime(2030, 1, 1, tzinfo=UTC))
+    brand_new = replace(paper, arxiv_id="2601.00001")
+    merged = merge_fetched(old, [newer, brand_new])
+    assert merged.updated == ["1706.03762"]
+    assert merged.new == ["2601.00001"]
+    assert merged.papers["1706.03762"].latest_version == 8
+
+
+def test_a_live_record_replaces_a_snapshot_record() -> None:
+    snap = {p.arxiv_id: p for p in snapshot_papers()}
+    live = replace(snap["1706.03762"], source="arxiv-api")
+    merged = merge_fetched(snap, [live])
+    assert merged.updated == ["1706.03762"]
+    assert merged.papers["1706.03762"].source == "arxiv-api"
