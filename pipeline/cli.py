@@ -1,0 +1,249 @@
+"""Command line: `python -m pipeline enrich [options]` and `python -m pipeline import-snapshot`.
+
+Exit status: 0 every arXiv link has metadata; 1 the run finished but some arXiv IDs
+have no metadata (outputs still written); 2 bad usage or unreadable input (nothing
+written); 3 an internal error (nothing but fetched metadata written); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache, merge_fetched
+from pipeline.fetch import (
+    DEFAULT_API_URL,
+    MAX_BATCH_SIZE,
+    FetchSettings,
+    HttpxTransport,
+    Transport,
+    user_agent,
+)
+from pipeline.files import InputError, atomic_write, read_text
+from pipeline.outputs import OutputError
+from pipeline.run import Options, Summary, enrich
+from pipeline.snapshot import papers_from_snapshot
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_BATCH_SIZE:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_BATCH_SIZE}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("enrich", help="parse the list, fetch metadata, write everything")
+    run.add_argument("--readme", type=Path, default=Path("README.md"), help="the link list")
+    run.add_argument("--catalog", type=Path, default=Path("catalog.csv"))
+    run.add_argument("--outputs", type=Path, default=Path("outputs"))
+    run.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
+    run.add_argument(
+        "--api-url",
+        default=os.environ.get("ARXIV_API_URL") or DEFAULT_API_URL,
+        help="arXiv API endpoint (env ARXIV_API_URL)",
+    )
+    run.add_argument("--delay", type=_positive_float, default=3.0, help="seconds between requests")
+    run.add_argument("--batch-size", type=_batch_size, default=MAX_BATCH_SIZE)
+    run.add_argument("--timeout", type=_positive_float, default=60.0, help="read timeout (s)")
+    run.add_argument(
+        "--max-fetch-time",
+        type=_positive_float,
+        default=1800.0,
+        help="give up fetching after this many seconds; what is left is reported",
+    )
+    run.add_argument("--offline", action="store_true", help="never touch the network")
+    run.add_argument("--refresh", action="store_true", help="fetch every paper again")
+    run.add_argument("--no-readme", action="store_true", help="do not rewrite the README")
+    run.add_argument(
+        "--summary-json",
+        type=Path,
+        default=os.environ.get("PIPELINE_SUMMARY") or None,
+        help="also write the summary as JSON here (env PIPELINE_SUMMARY)",
+    )
+
+    imp = commands.add_parser(
+        "import-snapshot", help="add snapshot records to the cache for papers it lacks"
+    )
+    imp.add_argument("snapshot", type=Path, help="papers.jsonl of shared/arxiv-snapshot")
+    imp.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "import-snapshot":
+            return _import_snapshot(args.snapshot, args.cache, out)
+        return _enrich(args, out)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: outputs left as they were; fetched metadata is cached", file=sys.stderr)
+        return 130
+    except (OutputError, RuntimeError) as error:
+        print(f"internal error: {error}", file=sys.stderr)
+        return 3
+
+
+def _enrich(args: argparse.Namespace, out: TextIO) -> int:
+    options = Options(
+        readme=args.readme,
+        catalog=args.catalog,
+        outputs=args.outputs,
+        cache=args.cache,
+        api_url=args.api_url,
+        delay=args.delay,
+        batch_size=args.batch_size,
+        offline=args.offline,
+        refresh=args.refresh,
+        no_readme=args.no_readme,
+    )
+    settings = FetchSettings(deadline_seconds=args.max_fetch_time)
+    contact = os.environ.get("ARXIV_CONTACT")
+
+    def transport() -> Transport:
+        if not contact:
+            print(
+                "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
+                file=sys.stderr,
+            )
+        return HttpxTransport(
+            user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=args.timeout
+        )
+
+    summary = enrich(options, transport, settings, progress=_progress_bar)
+    print_summary(summary, options, out)
+    if args.summary_json:
+        atomic_write(args.summary_json, json.dumps(summary_json(summary), indent=2) + "\n")
+    return summary.exit_status
+
+
+def _progress_bar(total: int) -> Callable[[int], None]:
+    """A progress bar on a terminal only; logs and CI get the summary alone."""
+    bar = tqdm(
+        total=total,
+        desc="fetching arXiv metadata",
+        unit="paper",
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    )
+
+    def advance(done: int) -> None:
+        bar.update(done)
+        if bar.n >= total:
+            bar.close()
+
+    return advance
+
+
+def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
+    from pipeline.cache import CacheError
+
+    try:
+        snapshot_papers = papers_from_snapshot(read_text(snapshot), str(snapshot))
+        cache = load_cache(read_text(cache_path), cache_path) if cache_path.exists() else {}
+    except CacheError as error:
+        raise InputError(str(error)) from None
+    # Live records are better than the snapshot's: only fill in papers the cache lacks.
+    merged = merge_fetched(cache, [p for p in snapshot_papers if p.arxiv_id not in cache])
+    atomic_write(cache_path, dump_cache(merged.papers.values()))
+    print(
+        f"{cache_path}: {len(merged.new)} papers added from {snapshot}, "
+        f"{len(snapshot_papers) - len(merged.new)} already cached",
+        file=out,
+    )
+    return 0
+
+
+def summary_json(summary: Summary) -> dict[str, object]:
+    """The summary for machines (the scheduled job writes its commit message from it)."""
+    return {
+        "links": summary.links,
+        "arxiv_links": summary.arxiv_links,
+        "papers": summary.papers,
+        "duplicates": summary.duplicates,
+        "from_cache": summary.from_cache,
+        "fetched": summary.fetched,
+        "requests": summary.requests,
+        "new": len(summary.new),
+        "updated": len(summary.updated),
+        "unchanged": len(summary.unchanged),
+        "not_found": summary.not_found,
+        "invalid": sorted(summary.invalid),
+        "unreachable": sorted(summary.unreachable),
+        "kept_cached": summary.kept_cached,
+        "missing": summary.missing,
+        "label_mismatches": len(summary.mismatches),
+        "written": [str(p) for p in summary.written],
+        "exit_status": summary.exit_status,
+    }
+
+
+def print_summary(summary: Summary, options: Options, out: TextIO) -> None:
+    """The human summary at the end of a run."""
+    readme = options.readme
+    web = summary.links - summary.arxiv_links
+    lines = [
+        "Summary",
+        f"  links            {summary.links} ({summary.arxiv_links} to arXiv, {web} other)",
+        f"  distinct papers  {summary.papers} ({summary.duplicates} duplicate links)",
+        f"  metadata         {summary.from_cache} from cache, {summary.fetched} fetched "
+        f"in {summary.requests} requests ({len(summary.new)} new, {len(summary.updated)} "
+        f"updated), {len(summary.not_found)} not found, {len(summary.invalid)} invalid, "
+        f"{len(summary.unreachable)} unreachable",
+    ]
+    for arxiv_id in summary.not_found:
+        lines.append(f"    not found on arXiv: {arxiv_id}")
+    for arxiv_id, reason in sorted(summary.invalid.items()):
+        lines.append(f"    rejected by arXiv:  {arxiv_id} ({reason})")
+    for arxiv_id, reason in sorted(summary.unreachable.items()):
+        lines.append(f"    not fetched:        {arxiv_id} ({reason})")
+    if summary.kept_cached:
+        lines.append(
+            f"    kept the cached record of {len(summary.kept_cached)} papers "
+            f"that could not be fetched again: {', '.join(summary.kept_cached)}"
+        )
+    if summary.offline_missing:
+        lines.append(f"    offline, not in the cache: {', '.join(summary.offline_missing)}")
+    for bad in summary.invalid_links:
+        lines.append(
+            f"  {readme}:{bad.line}: {bad.url} points at arXiv but names no paper; "
+            "kept as a web link"
+        )
+    lines.append(f"  label mismatches {len(summary.mismatches)} (possible typos, not rewritten)")
+    for mismatch in summary.mismatches:
+        words = ", ".join(f"{a} -> {b}" for a, b in mismatch.typos)
+        lines.append(
+            f'    {readme}:{mismatch.link.line}: "{mismatch.link.label}" vs arXiv '
+            f'"{mismatch.title}" ({words})'
+        )
+    for link in summary.unplaced:
+        lines.append(f"  {readme}:{link.line}: could not place metadata after {link.url}")
+    written = ", ".join(str(p) for p in summary.written) or "none"
+    lines.append(f"  files written    {written}")
+    if summary.unchanged_files:
+        lines.append(f"  files unchanged  {', '.join(str(p) for p in summary.unchanged_files)}")
+    if summary.missing:
+        lines.append(f"  {len(summary.missing)} arXiv papers have no metadata: exit status 1")
+    print("\n".join(lines), file=out)

@@ -1,0 +1,223 @@
+"""The `enrich` job: the stages wired together, with the file system and network at the edges.
+
+Nothing but the cache is written until every output has been computed and validated,
+so a run that fails midway leaves the previous catalog, outputs and README intact.
+The cache is saved after every batch, so a run killed while fetching keeps what it got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.cache import CacheError, dump_cache, load_cache, merge_fetched
+from pipeline.catalog import InvalidArxivLink, build_catalog, catalog_csv, distinct_arxiv_ids
+from pipeline.fetch import (
+    DEFAULT_API_URL,
+    ArxivClient,
+    FetchSettings,
+    Transport,
+    fetch_papers,
+)
+from pipeline.files import InputError, atomic_write, read_text
+from pipeline.models import CatalogEntry, Link, Paper
+from pipeline.outputs import build_rows, csv_text, outputs_readme, parquet_bytes
+from pipeline.parse import parse_links
+from pipeline.render import possible_typos, render_readme
+
+
+@dataclass
+class Options:
+    readme: Path = Path("README.md")
+    catalog: Path = Path("catalog.csv")
+    outputs: Path = Path("outputs")
+    cache: Path = Path("data/arxiv-cache.jsonl")
+    api_url: str = DEFAULT_API_URL
+    delay: float = 3.0
+    batch_size: int = 2000
+    offline: bool = False
+    refresh: bool = False
+    no_readme: bool = False
+
+
+@dataclass(frozen=True)
+class LabelMismatch:
+    link: Link
+    title: str
+    typos: list[tuple[str, str]]
+
+
+@dataclass
+class Summary:
+    """What a run did; printed at the end and available as JSON for the scheduled job."""
+
+    links: int = 0
+    arxiv_links: int = 0
+    papers: int = 0
+    duplicates: int = 0
+    from_cache: int = 0
+    fetched: int = 0
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)
+    unreachable: dict[str, str] = field(default_factory=dict)
+    kept_cached: list[str] = field(default_factory=list)  # --refresh failed, cache kept
+    offline_missing: list[str] = field(default_factory=list)
+    invalid_links: list[InvalidArxivLink] = field(default_factory=list)
+    mismatches: list[LabelMismatch] = field(default_factory=list)
+    unplaced: list[Link] = field(default_factory=list)
+    requests: int = 0
+    written: list[Path] = field(default_factory=list)
+    unchanged_files: list[Path] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """arXiv IDs of the list that end the run without metadata."""
+        kept = set(self.kept_cached)
+        gone = [*self.not_found, *self.invalid, *self.unreachable, *self.offline_missing]
+        return [i for i in dict.fromkeys(gone) if i not in kept]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.missing else 0
+
+
+Progress = Callable[[int], None]
+
+
+def enrich(
+    options: Options,
+    transport: Callable[[], Transport],
+    settings: FetchSettings | None = None,
+    progress: Callable[[int], Progress] | None = None,
+) -> Summary:
+    """Run the whole job; raise InputError for unreadable input (nothing written then).
+
+    `transport` is called only if something must be fetched; `progress(total)` returns
+    a callback told how many IDs were settled.
+    """
+    summary = Summary()
+    text = read_text(options.readme)
+    links = parse_links(text)
+    if not links:
+        raise InputError(f"{options.readme}: no links found; is this the reading list?")
+    entries, summary.invalid_links = build_catalog(links)
+    cache = _load_cache(options.cache)
+    ids = distinct_arxiv_ids(entries)
+    summary.links = len(entries)
+    summary.arxiv_links = sum(1 for e in entries if e.kind == "arxiv")
+    summary.papers = len(ids)
+    summary.duplicates = sum(1 for e in entries if e.duplicate_of is not None)
+
+    wanted = ids if options.refresh else [i for i in ids if i not in cache]
+    summary.from_cache = len(ids) - len(wanted) if not options.refresh else 0
+    if wanted and options.offline:
+        summary.offline_missing = [i for i in wanted if i not in cache]
+        summary.from_cache = len(ids) - len(summary.offline_missing)
+    elif wanted:
+        cache = _fetch(wanted, cache, options, transport(), settings, progress, summary)
+
+    papers = {i: cache[i] for i in ids if i in cache}
+    summary.mismatches = _label_mismatches(links, entries, papers)
+    new_readme = text
+    if not options.no_readme:
+        rendered = render_readme(text, links, entries, papers)
+        summary.unplaced = rendered.unplaced
+        new_readme = rendered.text
+        entries = _catalog_of_rendered(new_readme, entries, options.readme)
+
+    rows = build_rows(entries, papers)
+    planned: list[tuple[Path, str | bytes]] = [
+        (options.outputs / "papers.parquet", parquet_bytes(rows)),
+        (options.outputs / "papers.csv", csv_text(rows)),
+        (options.outputs / "README.md", outputs_readme()),
+        (options.catalog, catalog_csv(entries)),
+    ]
+    if not options.no_readme:
+        planned.append((options.readme, new_readme))
+    for path, data in planned:
+        (summary.written if atomic_write(path, data) else summary.unchanged_files).append(path)
+    return summary
+
+
+def _load_cache(path: Path) -> dict[str, Paper]:
+    if not path.exists():
+        return {}
+    try:
+        return load_cache(read_text(path), path)
+    except CacheError as error:
+        raise InputError(str(error)) from None
+
+
+def _fetch(
+    wanted: Sequence[str],
+    cache: dict[str, Paper],
+    options: Options,
+    transport: Transport,
+    settings: FetchSettings | None,
+    progress: Callable[[int], Progress] | None,
+    summary: Summary,
+) -> dict[str, Paper]:
+    settings = settings or FetchSettings()
+    settings.api_url, settings.delay = options.api_url, options.delay
+    settings.batch_size = options.batch_size
+    client = ArxivClient(transport, settings)
+    advance = progress(len(wanted)) if progress else None
+    current = dict(cache)
+
+    def save(ids: Sequence[str], found: dict[str, Paper]) -> None:
+        nonlocal current
+        merged = merge_fetched(current, found.values())
+        current = merged.papers
+        summary.new += merged.new
+        summary.updated += merged.updated
+        summary.unchanged += merged.unchanged
+        if found:
+            atomic_write(options.cache, dump_cache(current.values()))
+        if advance:
+            advance(len(ids))
+
+    try:
+        result = fetch_papers(wanted, client, on_settled=save)
+    finally:
+        close = getattr(transport, "close", None)
+        if callable(close):
+            close()
+    summary.fetched = len(result.papers)
+    summary.not_found = result.not_found
+    summary.invalid = result.invalid
+    summary.unreachable = result.unreachable
+    summary.requests = result.requests
+    failed = [*result.not_found, *result.invalid, *result.unreachable]
+    summary.kept_cached = [i for i in failed if i in cache]
+    return current
+
+
+def _label_mismatches(
+    links: Sequence[Link], entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]
+) -> list[LabelMismatch]:
+    mismatches = []
+    for link, entry in zip(links, entries, strict=True):
+        paper = papers.get(entry.arxiv_id or "")
+        if paper and (typos := possible_typos(link.label, paper.title)):
+            mismatches.append(LabelMismatch(link, paper.title, typos))
+    return mismatches
+
+
+def _catalog_of_rendered(
+    markdown: str, before: Sequence[CatalogEntry], readme: Path
+) -> list[CatalogEntry]:
+    """The catalog of the regenerated README; it must list the same links as before."""
+    after, _ = build_catalog(parse_links(markdown))
+    same = [(e.label, e.url, e.section, e.subsection) for e in before] == [
+        (e.label, e.url, e.section, e.subsection) for e in after
+    ]
+    if not same:
+        raise RuntimeError(
+            f"{readme}: regenerating the README would change its links; nothing was written "
+            "(please report this with the README)"
+        )
+    return after

@@ -1,0 +1,183 @@
+"""Regenerating the README in place: metadata after arXiv links, nothing else touched."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.catalog import build_catalog
+from pipeline.models import Author, Paper
+from pipeline.parse import parse_links
+from pipeline.render import (
+    author_line,
+    escape_markdown,
+    label_names_title,
+    possible_typos,
+    render_readme,
+    surname,
+)
+from pipeline.snapshot import papers_from_snapshot
+from tests.conftest import SNAPSHOT
+
+
+@pytest.fixture
+def papers() -> dict[str, Paper]:
+    return {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
+
+
+def render(markdown: str, papers: dict[str, Paper]) -> str:
+    links = parse_links(markdown)
+    entries, _ = build_catalog(links)
+    return render_readme(markdown, links, entries, papers).text
+
+
+def test_the_issue_example(papers: dict[str, Paper]) -> None:
+    line = "1. [GPT3 paper](https://arxiv.org/abs/2005.14165)"
+    assert render(line, papers) == (
+        "1. [GPT3 paper](https://arxiv.org/abs/2005.14165) — "
+        "*Language Models are Few-Shot Learners* · Brown et al. · May 2020"
+    )
+
+
+def test_seed_only_arxiv_items_change_and_only_after_their_link(
+    seed_text: str, papers: dict[str, Paper]
+) -> None:
+    before = seed_text.split("\n")
+    after = render(seed_text, papers).split("\n")
+    # DistServe's two-line link text becomes one line: everything after it moves up by one.
+    assert len(after) == len(before) - 1
+    distserve = before.index(
+        "6. [DistServe: Disaggregating Prefill and Decoding for Goodput-optimized"
+    )
+    aligned = [*before[:distserve], None, *before[distserve + 2 :]]
+    changed = 0
+    for old, new in zip(aligned, after, strict=True):
+        if old is None:
+            assert new.startswith(
+                "6. [DistServe: Disaggregating Prefill and Decoding for Goodput-optimized "
+                "Large Language Model Serving](https://arxiv.org/pdf/2401.09670) — "
+            )
+        elif old != new:
+            changed += 1
+            assert new.startswith(old + " — ")  # the hand-written line is kept whole
+            assert "arxiv.org" in old
+    assert changed == 31  # 32 arXiv links, DistServe counted apart
+
+
+def test_title_shown_only_where_the_label_is_not_the_title(papers: dict[str, Paper]) -> None:
+    out = render(
+        "- [Attention is all you need](https://arxiv.org/pdf/1706.03762)\n"
+        "- [Byte-pair Encoding](https://arxiv.org/pdf/1508.07909)\n",
+        papers,
+    )
+    assert out.split("\n") == [
+        "- [Attention is all you need](https://arxiv.org/pdf/1706.03762)"
+        " — Vaswani et al. · Jun 2017",
+        "- [Byte-pair Encoding](https://arxiv.org/pdf/1508.07909) — "
+        "*Neural Machine Translation of Rare Words with Subword Units* · "
+        "Sennrich, Haddow and Birch · Aug 2015",
+        "",
+    ]
+
+
+def test_rendering_is_a_fixpoint_and_keeps_the_catalog(
+    seed_text: str, papers: dict[str, Paper]
+) -> None:
+    once = render(seed_text, papers)
+    assert render(once, papers) == once
+    original, _ = build_catalog(parse_links(seed_text))
+    again, _ = build_catalog(parse_links(once))
+    assert [(e.label, e.url, e.section, e.subsection, e.arxiv_id) for e in again] == [
+        (e.label, e.url, e.section, e.subsection, e.arxiv_id) for e in original
+    ]
+
+
+def test_changed_metadata_replaces_the_old_suffix(papers: dict[str, Paper]) -> None:
+    once = render("- [PPO](https://arxiv.org/pdf/1707.06347) and my note", papers)
+    renamed = dict(papers)
+    renamed["1707.06347"] = replace(
+        papers["1707.06347"], title="A *new* [title]", authors=(Author("Ada Lovelace"),)
+    )
+    twice = render(once, renamed)
+    assert twice == (
+        "- [PPO](https://arxiv.org/pdf/1707.06347) — *A \\*new\\* \\[title\\]* · Lovelace · "
+        "Jul 2017 and my note"
+    )
+    assert render(twice, renamed) == twice
+
+
+def test_other_link_forms_get_metadata_too(papers: dict[str, Paper]) -> None:
+    out = render("- <https://arxiv.org/abs/1706.03762>\n- see arXiv:1508.07909 here\n", papers)
+    assert out.split("\n")[0].startswith("- <https://arxiv.org/abs/1706.03762> — *Attention")
+    assert out.split("\n")[1].startswith("- see arXiv:1508.07909 — *Neural Machine")
+
+
+def test_papers_without_metadata_are_left_alone(papers: dict[str, Paper]) -> None:
+    text = "- [unknown](https://arxiv.org/abs/2601.99999)\n- [web](https://example.org/)\n"
+    assert render(text, papers) == text
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Ashish Vaswani"], "Vaswani"),
+        (["Lee Bereska", "Efstratios Gavves"], "Bereska and Gavves"),
+        (["Rico Sennrich", "Barry Haddow", "Alexandra Birch"], "Sennrich, Haddow and Birch"),
+        (["Tom B. Brown", "B", "C", "D"], "Brown et al."),
+        (["Peter H. N. de With"], "de With"),
+        (["Quoc V. Le"], "Le"),
+        (["Martin Luther King Jr."], "King"),
+        (["DeepSeek-AI", "Daya Guo", "X", "Y"], "DeepSeek-AI et al."),
+    ],
+)
+def test_author_line(names: list[str], expected: str) -> None:
+    assert author_line(names) == expected
+
+
+def test_surname_of_one_word() -> None:
+    assert surname("Plato") == "Plato"
+
+
+def test_typos_on_the_seed_list_flag_only_the_misspelled_label(
+    seed_text: str, papers: dict[str, Paper]
+) -> None:
+    links = parse_links(seed_text)
+    entries, _ = build_catalog(links)
+    flagged = [
+        (link.label, possible_typos(link.label, papers[e.arxiv_id].title))
+        for link, e in zip(links, entries, strict=True)
+        if e.arxiv_id and possible_typos(link.label, papers[e.arxiv_id].title)
+    ]
+    assert flagged == [
+        (
+            "Sacling Laws of Synthetic Data for Lnguage Models",
+            [("sacling", "scaling"), ("lnguage", "language")],
+        )
+    ]
+
+
+def test_label_title_comparison_ignores_typography() -> None:
+    assert label_names_title("Attention is all you need", "Attention Is All You Need")
+    assert label_names_title(
+        "Language Models are Few-Shot Learners - GPT3", "Language Models are Few-Shot Learners"
+    )
+    assert not label_names_title("GPT3 paper", "Language Models are Few-Shot Learners")
+    assert possible_typos("GPT3 paper", "Language Models are Few-Shot Learners") == []
+    assert (
+        possible_typos(
+            "Scaling Law for Neural Language Model", "Scaling Laws for Neural Language Models"
+        )
+        == []
+    )
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=60))
+def test_escaped_titles_render_as_plain_text(title: str) -> None:
+    from pipeline.parse import markdown_parser, plain_text
+
+    tokens = markdown_parser().parseInline(escape_markdown(title.replace("\n", " ")))
+    rendered = plain_text(tokens[0].children or [])
+    assert rendered == " ".join(title.replace("\n", " ").split())
