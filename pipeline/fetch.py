@@ -26,9 +26,11 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_any,
     stop_before_delay,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from pipeline.atom import FeedPage, MalformedFeed, parse_feed
 from pipeline.models import Paper
@@ -155,13 +157,16 @@ class ArxivClient:
         pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transport = transport
         self.settings = settings
         self.pacer = pacer or Pacer(settings.delay)
         self._sleep = sleep
         self._now = now
+        self.clock = clock
         self.requests_sent = 0
+        self.deadline: float | None = None  # monotonic time after which retries stop
 
     def fetch_batch(self, ids: Sequence[str]) -> list[Paper]:
         """All papers the API returns for `ids` (absent ones are simply not in the list)."""
@@ -178,7 +183,7 @@ class ArxivClient:
 
     def _retrying(self, request: Callable[[], FeedPage]) -> FeedPage:
         backoff = wait_exponential_jitter(
-            initial=self.settings.backoff_initial, max=self.settings.backoff_max
+            multiplier=self.settings.backoff_initial, max=self.settings.backoff_max
         )
 
         def wait(state: RetryCallState) -> float:
@@ -188,8 +193,11 @@ class ArxivClient:
 
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
-            stop=stop_after_attempt(self.settings.max_attempts)
-            | stop_before_delay(self.settings.max_retry_seconds),
+            stop=stop_any(
+                stop_after_attempt(self.settings.max_attempts),
+                stop_before_delay(self.settings.max_retry_seconds),
+                _StopAtDeadline(self),
+            ),
             wait=wait,
             sleep=self._sleep,
             reraise=True,
@@ -233,6 +241,18 @@ class ArxivClient:
         if not page.papers and page.total_results > start:
             raise TransientError("empty page although the feed announces results")
         return page
+
+
+class _StopAtDeadline(stop_base):
+    """Never sleep past the whole fetch's deadline waiting for a retry."""
+
+    def __init__(self, client: ArxivClient) -> None:
+        self.client = client
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        deadline = self.client.deadline
+        upcoming = retry_state.upcoming_sleep or 0.0
+        return deadline is not None and self.client.clock() + upcoming >= deadline
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -280,6 +300,7 @@ def fetch_papers(
     """
     settings = client.settings
     deadline = clock() + settings.deadline_seconds
+    client.deadline = deadline
     size = max(1, min(settings.batch_size, MAX_BATCH_SIZE))
     queue = deque(list(ids[i : i + size]) for i in range(0, len(ids), size))
     result = FetchResult()

@@ -1,4 +1,9 @@
-"""Shared fixtures: the real seed list, the shared reference data, and the repo itself."""
+"""Shared fixtures: the real seed list and the real arXiv reference data.
+
+The reference data (seed list, arXiv API recordings, metadata snapshot) is vendored in
+tests/data so the suite runs anywhere, GitHub Actions included; test_reference_data.py
+checks the copies against ../shared/ where that folder exists.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+SEED_README = DATA / "seed-README.md"
+SNAPSHOT = DATA / "arxiv-snapshot" / "papers.jsonl"
+RECORDINGS = DATA / "arxiv-api" / "recorded"
 
 
 def shared_dir() -> Path:
-    """`shared/` beside the repo (the session's and CI's layout), or $SHARED_DIR."""
+    """`shared/` beside the repo (the team's layout and CI's), or $SHARED_DIR."""
     return Path(os.environ.get("SHARED_DIR") or REPO.parent / "shared")
-
-
-SEED_README = shared_dir() / "seed" / "README.md"
-SNAPSHOT = shared_dir() / "arxiv-snapshot" / "papers.jsonl"
-RECORDINGS = shared_dir() / "arxiv-api" / "recorded"
 
 
 @pytest.fixture

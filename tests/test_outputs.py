@@ -41,7 +41,7 @@ def test_read_parquet_gives_real_dtypes(rows: list[dict[str, object]]) -> None:
         assert dtypes[name] == "datetime64[us, UTC]", name
     for name in ("label", "url", "title", "arxiv_id", "abstract"):
         assert pd.api.types.is_string_dtype(frame[name]), name
-    assert list(frame.loc[0, "authors"]) == [
+    assert list(frame["authors"].iloc[0]) == [
         "Jacob Devlin",
         "Ming-Wei Chang",
         "Kenton Lee",

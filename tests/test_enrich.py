@@ -1,0 +1,231 @@
+"""`enrich` end to end: files written, fixpoint, offline, fetching from the fake API, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pipeline.run
+from pipeline.cache import load_cache
+from pipeline.catalog import build_catalog, distinct_arxiv_ids
+from pipeline.cli import main
+from pipeline.parse import parse_links
+from tests.conftest import RECORDINGS, REPO, SNAPSHOT
+from tests.fakearxiv import FakeArxiv
+
+OUTPUTS = ("outputs/papers.parquet", "outputs/papers.csv", "outputs/README.md")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repo's data: README, committed cache, catalog and outputs."""
+    for name in ("README.md", "catalog.csv", "data/arxiv-cache.jsonl", *OUTPUTS):
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / name, target)
+    return tmp_path
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeArxiv]:
+    with FakeArxiv().start() as server:
+        server.add_recordings(RECORDINGS)
+        server.add_snapshot(SNAPSHOT)
+        yield server
+
+
+def enrich(project: Path, *args: str) -> int:
+    cwd = Path.cwd()
+    os.chdir(project)
+    try:
+        return main(["enrich", "--delay", "0", *args])
+    finally:
+        os.chdir(cwd)
+
+
+def snapshot_of(project: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(project)): p.read_bytes() for p in project.rglob("*") if p.is_file()}
+
+
+def test_committed_files_are_current_offline(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot_of(project)
+    assert enrich(project, "--offline") == 0
+    assert snapshot_of(project) == before  # the committed outputs are what a run writes
+    out = capsys.readouterr().out
+    assert "links            47 (32 to arXiv, 15 other)" in out
+    assert "distinct papers  31 (1 duplicate links)" in out
+    assert "31 from cache, 0 fetched" in out
+    assert "files written    none" in out
+
+
+def test_from_the_seed_list_all_four_files_then_a_fixpoint(
+    project: Path, seed_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "README.md").write_text(seed_text, encoding="utf-8")
+    for name in ("catalog.csv", *OUTPUTS):
+        (project / name).unlink()
+    assert enrich(project, "--offline") == 0
+    first = snapshot_of(project)
+    assert {"README.md", "catalog.csv", *OUTPUTS} <= set(first)
+    assert first["README.md"] != seed_text.encode()
+    assert enrich(project, "--offline") == 0
+    assert snapshot_of(project) == first
+    readme = first["README.md"].decode()
+    entries, _ = build_catalog(parse_links(readme))
+    seed_entries, _ = build_catalog(parse_links(seed_text))
+    assert [(e.label, e.url) for e in entries] == [(e.label, e.url) for e in seed_entries]
+    catalog_lines = first["catalog.csv"].decode().splitlines()
+    distserve = next(line for line in catalog_lines if "2401.09670" in line)
+    assert distserve.endswith(",80")  # lines of the README as written
+
+
+def test_label_mismatch_is_reported_not_rewritten(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert enrich(project, "--offline") == 0
+    out = capsys.readouterr().out
+    assert "label mismatches 1" in out
+    assert '"Sacling Laws of Synthetic Data for Lnguage Models" vs arXiv' in out
+    assert "[Sacling Laws of Synthetic Data for Lnguage Models ]" in (
+        project / "README.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_cold_fetch_is_one_request_and_warm_is_none(
+    project: Path, fake: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "data/arxiv-cache.jsonl").unlink()
+    assert enrich(project, "--api-url", fake.url) == 0
+    assert len(fake.requests) == 1
+    cache = load_cache((project / "data/arxiv-cache.jsonl").read_text(encoding="utf-8"))
+    assert len(cache) == 31
+    assert {p.source for p in cache.values()} == {"arxiv-api"}
+    assert "0 from cache, 31 fetched in 1 requests (31 new" in capsys.readouterr().out
+    assert enrich(project, "--api-url", fake.url) == 0
+    assert len(fake.requests) == 1
+
+
+def test_offline_never_touches_the_network(project: Path, fake: FakeArxiv) -> None:
+    (project / "data/arxiv-cache.jsonl").unlink()
+    assert enrich(project, "--offline", "--api-url", fake.url) == 1
+    assert fake.requests == []
+
+
+def test_missing_papers_exit_1_with_everything_else_written(
+    project: Path, fake: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = project / "README.md"
+    readme.write_text(
+        readme.read_text(encoding="utf-8").replace(
+            "1. [DPO paper]", "1. [Ghost](https://arxiv.org/abs/2601.99999)\n2. [DPO paper]"
+        ),
+        encoding="utf-8",
+    )
+    assert enrich(project, "--api-url", fake.url) == 1
+    out = capsys.readouterr().out
+    assert "not found on arXiv: 2601.99999" in out
+    assert "1 arXiv papers have no metadata: exit status 1" in out
+    catalog = (project / "catalog.csv").read_text(encoding="utf-8")
+    assert "2601.99999" in catalog
+    assert "[Ghost](https://arxiv.org/abs/2601.99999)\n" in readme.read_text(encoding="utf-8")
+
+
+def test_refresh_that_fails_keeps_the_cached_records(
+    project: Path, fake: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail_when(lambda ids: True, "503")
+    before = snapshot_of(project)
+    args = ("--refresh", "--api-url", fake.url, "--max-fetch-time", "1", "--timeout", "1")
+    assert enrich(project, *args) == 0
+    assert "kept the cached record of 31 papers" in capsys.readouterr().out
+    assert snapshot_of(project) == before
+
+
+def test_refresh_with_a_new_version_changes_exactly_that_paper(
+    project: Path, fake: FakeArxiv
+) -> None:
+    # First make the cache live (a refresh replaces the snapshot records).
+    assert enrich(project, "--refresh", "--api-url", fake.url) == 0
+    live = snapshot_of(project)
+    assert enrich(project, "--refresh", "--api-url", fake.url) == 0
+    assert snapshot_of(project) == live  # nothing new: no file changes
+    fake.set_version("1706.03762", 8)
+    assert enrich(project, "--refresh", "--api-url", fake.url) == 0
+    after = snapshot_of(project)
+    changed = sorted(name for name in after if after[name] != live.get(name))
+    assert changed == ["data/arxiv-cache.jsonl", "outputs/papers.csv", "outputs/papers.parquet"]
+    cache = load_cache(after["data/arxiv-cache.jsonl"].decode())
+    assert cache["1706.03762"].latest_version == 8
+
+
+def test_a_run_that_fails_midway_leaves_outputs_and_readme_intact(
+    project: Path, fake: FakeArxiv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "data/arxiv-cache.jsonl").unlink()
+    before = snapshot_of(project)
+
+    def broken(rows: object) -> bytes:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline.run, "parquet_bytes", broken)
+    assert enrich(project, "--api-url", fake.url) == 3
+    after = snapshot_of(project)
+    assert {k: v for k, v in after.items() if k != "data/arxiv-cache.jsonl"} == before
+    # What was fetched is kept for the next run.
+    assert len(load_cache(after["data/arxiv-cache.jsonl"].decode())) == 31
+
+
+def test_a_killed_run_keeps_the_batches_it_finished(project: Path, fake: FakeArxiv) -> None:
+    (project / "data/arxiv-cache.jsonl").unlink()
+    before = snapshot_of(project)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    third_batch_id = distinct_arxiv_ids(build_catalog(parse_links(readme))[0])[20]
+    fake.fail_when(lambda ids: third_batch_id in ids, "hang")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "enrich",
+            "--delay",
+            "0",
+            "--batch-size",
+            "10",
+            "--api-url",
+            fake.url,
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while len(fake.requests) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    cache = load_cache((project / "data/arxiv-cache.jsonl").read_text(encoding="utf-8"))
+    assert len(cache) == 20
+    after = snapshot_of(project)
+    assert {k: v for k, v in after.items() if k != "data/arxiv-cache.jsonl"} == before
+    assert not list(project.rglob("*.tmp"))
+
+
+def test_summary_json_for_the_scheduled_job(project: Path, fake: FakeArxiv) -> None:
+    summary = project / "summary.json"
+    assert enrich(project, "--refresh", "--api-url", fake.url, "--summary-json", str(summary)) == 0
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert (data["papers"], data["fetched"], data["updated"], data["new"]) == (31, 31, 31, 0)
+    assert data["exit_status"] == 0
