@@ -235,7 +235,7 @@ def print_summary(summary: Summary, options: Options, out: TextIO) -> None:
     for mismatch in summary.mismatches:
         words = ", ".join(f"{a} -> {b}" for a, b in mismatch.typos)
         lines.append(
-            f'    {readme}:{mismatch.link.line}: "{mismatch.link.label}" vs arXiv '
+            f'    {readme}:{mismatch.entry.line}: "{mismatch.entry.label}" vs arXiv '
             f'"{mismatch.title}" ({words})'
         )
     for link in summary.unplaced:

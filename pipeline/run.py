@@ -43,7 +43,7 @@ class Options:
 
 @dataclass(frozen=True)
 class LabelMismatch:
-    link: Link
+    entry: CatalogEntry
     title: str
     typos: list[tuple[str, str]]
 
@@ -121,13 +121,14 @@ def enrich(
         cache = _fetch(wanted, cache, options, transport(), settings, progress, summary)
 
     papers = {i: cache[i] for i in ids if i in cache}
-    summary.mismatches = _label_mismatches(links, entries, papers)
     new_readme = text
     if not options.no_readme:
         rendered = render_readme(text, links, entries, papers)
         summary.unplaced = rendered.unplaced
         new_readme = rendered.text
-        entries = _catalog_of_rendered(new_readme, entries, options.readme)
+        # Report lines as they are in the README that is written.
+        entries, summary.invalid_links = _catalog_of_rendered(new_readme, entries, options.readme)
+    summary.mismatches = _label_mismatches(entries, papers)
 
     rows = build_rows(entries, papers)
     planned: list[tuple[Path, str | bytes]] = [
@@ -197,21 +198,21 @@ def _fetch(
 
 
 def _label_mismatches(
-    links: Sequence[Link], entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]
+    entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]
 ) -> list[LabelMismatch]:
     mismatches = []
-    for link, entry in zip(links, entries, strict=True):
+    for entry in entries:
         paper = papers.get(entry.arxiv_id or "")
-        if paper and (typos := possible_typos(link.label, paper.title)):
-            mismatches.append(LabelMismatch(link, paper.title, typos))
+        if paper and (typos := possible_typos(entry.label, paper.title)):
+            mismatches.append(LabelMismatch(entry, paper.title, typos))
     return mismatches
 
 
 def _catalog_of_rendered(
     markdown: str, before: Sequence[CatalogEntry], readme: Path
-) -> list[CatalogEntry]:
+) -> tuple[list[CatalogEntry], list[InvalidArxivLink]]:
     """The catalog of the regenerated README; it must list the same links as before."""
-    after, _ = build_catalog(parse_links(markdown))
+    after, invalid = build_catalog(parse_links(markdown))
     same = [(e.label, e.url, e.section, e.subsection) for e in before] == [
         (e.label, e.url, e.section, e.subsection) for e in after
     ]
@@ -220,4 +221,4 @@ def _catalog_of_rendered(
             f"{readme}: regenerating the README would change its links; nothing was written "
             "(please report this with the README)"
         )
-    return after
+    return after, invalid

@@ -229,3 +229,38 @@ def test_summary_json_for_the_scheduled_job(project: Path, fake: FakeArxiv) -> N
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert (data["papers"], data["fetched"], data["updated"], data["new"]) == (31, 31, 31, 0)
     assert data["exit_status"] == 0
+
+
+def test_arxiv_urls_without_a_paper_are_reported_with_their_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = project / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(
+        text.replace("1. [DPO paper]", "1. [typo](https://arxiv.org/abs/garbage)\n2. [DPO paper]"),
+        encoding="utf-8",
+    )
+    line = text.split("\n").index(next(x for x in text.split("\n") if "[DPO paper]" in x)) + 1
+    assert enrich(project, "--offline") == 0
+    captured = capsys.readouterr()
+    assert (
+        f"README.md:{line}: https://arxiv.org/abs/garbage points at arXiv but names no paper"
+        in captured.out
+    )
+    assert "fetching" not in captured.err  # no progress bar off a terminal
+    catalog = (project / "catalog.csv").read_text(encoding="utf-8")
+    assert f"typo,https://arxiv.org/abs/garbage,web,,,,{line}" in catalog
+
+
+def test_an_interrupted_run_exits_130_and_writes_no_outputs(
+    project: Path, fake: FakeArxiv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "data/arxiv-cache.jsonl").unlink()
+    before = snapshot_of(project)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.run, "fetch_papers", interrupted)
+    assert enrich(project, "--api-url", fake.url) == 130
+    assert snapshot_of(project) == before
