@@ -2,7 +2,8 @@
 
 Exit status: 0 every arXiv link has metadata; 1 the run finished but some arXiv IDs
 have no metadata (outputs still written); 2 bad usage or unreadable input (nothing
-written); 3 an internal error (nothing but fetched metadata written); 130 interrupted.
+written); 3 an output could not be written or an internal error (the files already
+written stay complete: every write is atomic); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: outputs left as they were; fetched metadata is cached", file=sys.stderr)
         return 130
+    except OSError as error:
+        # A file that cannot be written (permissions, full disk): name it, no traceback.
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return 3
     except (OutputError, RuntimeError) as error:
         print(f"internal error: {error}", file=sys.stderr)
         return 3

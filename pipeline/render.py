@@ -77,7 +77,7 @@ def _annotate(block: str, link: Link, suffix: str) -> str | None:
         return None
     start, end = span
     # A link text wrapped over lines becomes one line; nothing else in it changes.
-    source = re.sub(r"[ \t]*\n[ \t]*", " ", block[start:end])
+    source = re.sub(r"[ \t\r]*\n[ \t]*", " ", block[start:end])
     rest = block[end:]
     previous = _OWN_METADATA.match(rest)
     if previous:

@@ -86,3 +86,14 @@ def test_offline_no_readme_writes_the_catalog_of_the_seed(
     assert len(rows) == 47
     assert sum(1 for r in rows if r["kind"] == "arxiv") == 32
     assert "31 arXiv papers have no metadata" in capsys.readouterr().out
+
+
+def test_an_unwritable_output_is_named_without_a_traceback(
+    tmp_path: Path, seed_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(seed_text, encoding="utf-8")
+    (tmp_path / "outputs").write_text("a file where a folder should be", encoding="utf-8")
+    assert run(tmp_path, readme, "--no-readme") == 3
+    err = capsys.readouterr().err
+    assert "outputs" in err and "Traceback" not in err

@@ -181,3 +181,10 @@ def test_escaped_titles_render_as_plain_text(title: str) -> None:
     tokens = markdown_parser().parseInline(escape_markdown(title.replace("\n", " ")))
     rendered = plain_text(tokens[0].children or [])
     assert rendered == " ".join(title.replace("\n", " ").split())
+
+
+def test_windows_line_endings_are_kept(papers: dict[str, Paper]) -> None:
+    text = "- [DistServe\r\n  two lines](https://arxiv.org/pdf/2401.09670)\r\n- [web](https://a.example/)\r\n"
+    out = render(text, papers)
+    assert out.startswith("- [DistServe two lines](https://arxiv.org/pdf/2401.09670) — ")
+    assert out.endswith("2024\r\n- [web](https://a.example/)\r\n")
