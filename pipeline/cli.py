@@ -145,17 +145,15 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:
-    """A progress bar on a terminal only; logs and CI get the summary alone."""
-    bar = tqdm(
-        total=total,
-        desc="fetching arXiv metadata",
-        unit="paper",
-        disable=not sys.stderr.isatty(),
-        leave=False,
-    )
+    """A progress bar on a terminal; in logs (CI) one line per settled batch instead."""
+    print(f"fetching arXiv metadata of {total} papers", file=sys.stderr)
+    on_terminal = sys.stderr.isatty()
+    bar = tqdm(total=total, unit="paper", disable=not on_terminal, leave=False)
 
     def advance(done: int) -> None:
         bar.update(done)
+        if not on_terminal:
+            print(f"  {bar.n}/{total} settled", file=sys.stderr)
         if bar.n >= total:
             bar.close()
 

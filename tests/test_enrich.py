@@ -111,7 +111,10 @@ def test_cold_fetch_is_one_request_and_warm_is_none(
     cache = load_cache((project / "data/arxiv-cache.jsonl").read_text(encoding="utf-8"))
     assert len(cache) == 31
     assert {p.source for p in cache.values()} == {"arxiv-api"}
-    assert "0 from cache, 31 fetched in 1 requests (31 new" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "0 from cache, 31 fetched in 1 requests (31 new" in captured.out
+    # Off a terminal, progress is one line per settled batch (readable in CI logs).
+    assert "fetching arXiv metadata of 31 papers\n  31/31 settled" in captured.err
     assert enrich(project, "--api-url", fake.url) == 0
     assert len(fake.requests) == 1
 
