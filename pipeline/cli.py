@@ -149,12 +149,15 @@ def _progress_bar(total: int) -> Callable[[int], None]:
     print(f"fetching arXiv metadata of {total} papers", file=sys.stderr)
     on_terminal = sys.stderr.isatty()
     bar = tqdm(total=total, unit="paper", disable=not on_terminal, leave=False)
+    settled = 0
 
     def advance(done: int) -> None:
+        nonlocal settled
+        settled += done
         bar.update(done)
         if not on_terminal:
-            print(f"  {bar.n}/{total} settled", file=sys.stderr)
-        if bar.n >= total:
+            print(f"  {settled}/{total} settled", file=sys.stderr)
+        if settled >= total:
             bar.close()
 
     return advance
