@@ -76,46 +76,32 @@ def parse_links(markdown: str) -> list[Link]:
             headings.append((pending_heading, plain_text(token.children or [])))
             pending_heading = None
             subsection = ""
-        elif token.type == "inline":
+        elif token.type == "inline" and _is_label_paragraph(tokens, index, containers):
+            subsection = plain_text(token.children or []).rstrip(":").strip()
+        elif token.type in ("inline", "html_block") and token.map:
             block = _block_of(token, containers, lines)
-            children = token.children or []
-            if _is_label_paragraph(tokens, index, containers):
-                subsection = plain_text(children).rstrip(":").strip()
-                continue
+            found = (
+                _inline_links(token.children or [], block.first_line)
+                if token.type == "inline"
+                else _html_anchors(token.content, block.first_line)
+            )
             section = SECTION_SEPARATOR.join(
                 text for level, text in headings if not (drop_title and level == 1)
             )
-            for label, url, line in _inline_links(children, block.first_line):
-                links.append(
-                    Link(
-                        position=len(links) + 1,
-                        section=section,
-                        subsection=subsection,
-                        label=label,
-                        url=url,
-                        line=line,
-                        item_start=block.item_start,
-                        item_end=block.item_end,
-                    )
+            first_position = len(links) + 1
+            links.extend(
+                Link(
+                    position=first_position + number,
+                    section=section,
+                    subsection=subsection,
+                    label=label,
+                    url=url,
+                    line=line,
+                    item_start=block.item_start,
+                    item_end=block.item_end,
                 )
-        elif token.type == "html_block" and token.map:
-            block = _block_of(token, containers, lines)
-            section = SECTION_SEPARATOR.join(
-                text for level, text in headings if not (drop_title and level == 1)
+                for number, (label, url, line) in enumerate(found)
             )
-            for label, url, offset in _html_anchors(token.content):
-                links.append(
-                    Link(
-                        position=len(links) + 1,
-                        section=section,
-                        subsection=subsection,
-                        label=label,
-                        url=url,
-                        line=block.first_line + offset,
-                        item_start=block.item_start,
-                        item_end=block.item_end,
-                    )
-                )
     return links
 
 
@@ -188,7 +174,7 @@ def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[tuple[
                 len(children),
             )
             inner = children[index + 1 : close]
-            for _label, url, _offset in _html_anchors(child.content + "</a>"):
+            for _label, url, _line in _html_anchors(child.content + "</a>", line):
                 if plain_text(inner) or not any(c.type == "image" for c in inner):
                     yield plain_text(inner), url, line
             line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
@@ -245,9 +231,9 @@ class _AnchorCollector(HTMLParser):
             self._open = None
 
 
-def _html_anchors(html: str) -> list[tuple[str, str, int]]:
-    """(label, url, line offset) of every `<a href>` in a piece of raw HTML."""
+def _html_anchors(html: str, first_line: int) -> list[tuple[str, str, int]]:
+    """(label, url, line) of every `<a href>` in raw HTML that starts on `first_line`."""
     collector = _AnchorCollector()
     collector.feed(html)
     collector.close()
-    return collector.anchors
+    return [(label, url, first_line + offset) for label, url, offset in collector.anchors]

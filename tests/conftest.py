@@ -8,9 +8,12 @@ checks the copies against ../shared/ where that folder exists.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.fakearxiv import FakeArxiv
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -22,6 +25,15 @@ RECORDINGS = DATA / "arxiv-api" / "recorded"
 def shared_dir() -> Path:
     """`shared/` beside the repo (the team's layout and CI's), or $SHARED_DIR."""
     return Path(os.environ.get("SHARED_DIR") or REPO.parent / "shared")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeArxiv]:
+    """A fake arXiv API on loopback that knows the recorded papers and the 31 seed papers."""
+    with FakeArxiv().start() as server:
+        server.add_recordings(RECORDINGS)
+        server.add_snapshot(SNAPSHOT)
+        yield server
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.cli import main
 from pipeline.parse import parse_links
-from tests.conftest import RECORDINGS, REPO, SNAPSHOT
+from tests.conftest import REPO
 from tests.fakearxiv import FakeArxiv
 
 OUTPUTS = ("outputs/papers.parquet", "outputs/papers.csv", "outputs/README.md")
@@ -33,14 +32,6 @@ def project(tmp_path: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO / name, target)
     return tmp_path
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeArxiv]:
-    with FakeArxiv().start() as server:
-        server.add_recordings(RECORDINGS)
-        server.add_snapshot(SNAPSHOT)
-        yield server
 
 
 def enrich(project: Path, *args: str) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,16 +15,8 @@ from pipeline.fetch import (
     fetch_papers,
     user_agent,
 )
-from tests.conftest import RECORDINGS, SNAPSHOT
+from tests.conftest import SNAPSHOT
 from tests.fakearxiv import FakeArxiv
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeArxiv]:
-    with FakeArxiv().start() as server:
-        server.add_recordings(RECORDINGS)
-        server.add_snapshot(SNAPSHOT)
-        yield server
 
 
 def client(

@@ -97,6 +97,7 @@ def test_every_link_form() -> None:
         ("Nine", "https://nine.example/", 15),
     ]
     assert {link.section for link in links} == {"Papers"}
+    assert [link.position for link in links] == list(range(1, 11))
     nested = links[7]
     assert (nested.item_start, nested.item_end) == (9, 9)
 
