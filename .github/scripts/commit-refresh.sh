@@ -4,7 +4,10 @@
 # Usage: commit-refresh.sh REFRESH_STATUS SUMMARY_JSON
 #
 #   REFRESH_STATUS  exit status of `make refresh` (0 = all metadata, 1 = some IDs have none,
-#                   anything else = the run failed and wrote nothing worth committing)
+#                   anything else = the run failed and wrote nothing worth committing). make
+#                   exits 2 whatever status its recipe failed with, so a 2 whose summary says
+#                   `"exit_status": 1` counts as 1 (the pipeline writes the summary only when
+#                   it ran to the end)
 #   SUMMARY_JSON    the file the pipeline wrote through $PIPELINE_SUMMARY; the commit message
 #                   is made from it (a generic message if it is missing or unreadable)
 #
@@ -28,6 +31,21 @@ if [[ $# -ne 2 || ! $1 =~ ^[0-9]+$ ]]; then
 fi
 status=$1
 summary=$2
+
+# The pipeline's own status, read from the summary, when make reports only that it failed.
+pipeline_status() {
+    "${PYTHON:-python3}" - "$summary" <<'PY' 2>/dev/null || true
+import json
+import sys
+
+with open(sys.argv[1], encoding="utf-8") as f:
+    value = json.load(f).get("exit_status")
+print(value if isinstance(value, int) and not isinstance(value, bool) else "")
+PY
+}
+if ((status == 2)) && [[ -r $summary && $(pipeline_status) == 1 ]]; then
+    status=1
+fi
 
 case $status in
     0 | 1) ;;
@@ -97,7 +115,7 @@ for key, ids in missing.items():
         more = f" and {len(ids) - 20} more" if len(ids) > 20 else ""
         lines.append(f"{key.replace('_', ' ')}: {', '.join(map(str, ids[:20]))}{more}")
 if status:
-    lines.append(f"make refresh exited with status {status}.")
+    lines.append(f"The pipeline exited with status {status}.")
 # Printed only once everything is known: a malformed summary prints nothing, so the caller
 # falls back to the generic message instead of half a message.
 print("\n".join(lines))
