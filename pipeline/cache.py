@@ -88,8 +88,10 @@ def record_to_paper(record: Mapping[str, Any]) -> Paper:
 
 def load_cache(text: str, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
     """Parse the cache file's text; a bad line raises CacheError naming file and line."""
+    # Split on "\n" only: str.splitlines() also breaks at U+0085 and U+2028, which JSON
+    # strings (ensure_ascii off) may hold.
     papers: dict[str, Paper] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

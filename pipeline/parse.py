@@ -52,7 +52,7 @@ class _Block:
 
 def parse_links(markdown: str) -> list[Link]:
     """Every link of the reading list, in document order, with section and source lines."""
-    lines = markdown.splitlines()
+    lines = markdown.split("\n")
     tokens = markdown_parser().parse(markdown)
     drop_title = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1") == 1
 

@@ -16,7 +16,7 @@ from pipeline.models import Paper
 def papers_from_snapshot(text: str, name: str = "papers.jsonl") -> list[Paper]:
     """Every paper of the snapshot as a cache record; fields the snapshot lacks stay empty."""
     papers: list[Paper] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -6,6 +6,9 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.models import Author, Paper
 from pipeline.snapshot import papers_from_snapshot
@@ -73,3 +76,40 @@ def test_a_live_record_replaces_a_snapshot_record() -> None:
     merged = merge_fetched(snap, [live])
     assert merged.updated == ["1706.03762"]
     assert merged.papers["1706.03762"].source == "arxiv-api"
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_time = st.datetimes(
+    min_value=datetime(1991, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+).map(lambda t: t.replace(microsecond=0))
+papers_strategy = st.builds(
+    Paper,
+    arxiv_id=st.from_regex(r"\A[0-9]{4}\.[0-9]{5}\Z"),
+    latest_version=st.none() | st.integers(1, 99),
+    title=_text,
+    authors=st.lists(
+        st.builds(Author, name=_text, affiliations=st.lists(_text, max_size=2).map(tuple)),
+        max_size=4,
+    ).map(tuple),
+    abstract=st.none() | _text,
+    published=st.none() | _time,
+    updated=st.none() | _time,
+    primary_category=st.none() | _text,
+    categories=st.lists(_text, max_size=3).map(tuple),
+    comment=st.none() | _text,
+    journal_ref=st.none() | _text,
+    doi=st.none() | _text,
+    abs_url=_text.filter(bool),
+    pdf_url=_text.filter(bool),
+    source=st.sampled_from(["arxiv-api", "snapshot"]),
+    fetched_at=st.none() | _time,
+    unverified=st.lists(_text, max_size=2).map(tuple),
+)
+
+
+@given(st.lists(papers_strategy, max_size=5, unique_by=lambda p: p.arxiv_id))
+def test_any_papers_round_trip_through_the_cache_file(papers: list[Paper]) -> None:
+    text = dump_cache(papers)
+    assert load_cache(text) == {p.arxiv_id: p for p in papers}
+    assert dump_cache(reversed(papers)) == text
+    assert text.count("\n") == len(papers)

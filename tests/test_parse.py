@@ -160,3 +160,10 @@ def test_any_list_of_inline_links_comes_back_in_order(items: list[tuple[str, int
         (" ".join(label.split()), f"https://example.org/{slug}") for label, slug in items
     ]
     assert [link.line for link in links] == list(range(3, 3 + len(items)))
+
+
+def test_line_numbers_count_only_newlines() -> None:
+    # U+2028 and U+0085 are line breaks to str.splitlines(), not to Markdown.
+    markdown = "# T\n\nintro\u2028still intro\x85same line\n\n- [a](https://a.example/)\n"
+    (link,) = parse_links(markdown)
+    assert (link.line, link.item_start, link.item_end) == (5, 5, 5)
