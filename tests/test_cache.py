@@ -78,7 +78,7 @@ def test_a_live_record_replaces_a_snapshot_record() -> None:
     assert merged.papers["1706.03762"].source == "arxiv-api"
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 _time = st.datetimes(
     min_value=datetime(1991, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 ).map(lambda t: t.replace(microsecond=0))
