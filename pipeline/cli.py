@@ -223,12 +223,15 @@ def print_summary(summary: Summary, options: Options, out: TextIO) -> None:
         lines.append(f"    not found on arXiv: {arxiv_id}")
     for arxiv_id, reason in sorted(summary.invalid.items()):
         lines.append(f"    rejected by arXiv:  {arxiv_id} ({reason})")
+    by_reason: dict[str, list[str]] = {}
     for arxiv_id, reason in sorted(summary.unreachable.items()):
-        lines.append(f"    not fetched:        {arxiv_id} ({reason})")
+        by_reason.setdefault(reason, []).append(arxiv_id)
+    for reason, ids in by_reason.items():
+        lines.append(f"    not fetched ({reason}): {', '.join(ids)}")
     if summary.kept_cached:
         lines.append(
             f"    kept the cached record of {len(summary.kept_cached)} papers "
-            f"that could not be fetched again: {', '.join(summary.kept_cached)}"
+            f"that could not be fetched again: {', '.join(sorted(summary.kept_cached))}"
         )
     if summary.offline_missing:
         lines.append(f"    offline, not in the cache: {', '.join(summary.offline_missing)}")
