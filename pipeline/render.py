@@ -87,13 +87,19 @@ def _annotate(block: str, link: Link, suffix: str) -> str | None:
 
 def _link_span(block: str, url: str) -> tuple[int, int] | None:
     """Where the link to `url` is written: `[text](url)`, `<url>`, or the bare URL."""
-    inline = re.search(
-        r"\]\([ \t\n]*<?" + re.escape(url) + r">?(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'))?[ \t\n]*\)",
-        block,
-    )
-    if inline:
-        opening = _opening_bracket(block, inline.start())
-        return (opening, inline.end()) if opening is not None else None
+    # The common `[text](url)` first: a pattern built per URL would be compiled afresh for
+    # almost every link (the re module caches only a few hundred), which dominated big lists.
+    plain = block.find(f"]({url})")
+    inline_span = (plain, plain + len(url) + 3) if plain >= 0 else None
+    if inline_span is None and "](" in block:
+        inline = re.search(
+            r"\]\([ \t\n]*<?" + re.escape(url) + r">?(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'))?[ \t\n]*\)",
+            block,
+        )
+        inline_span = inline.span() if inline else None
+    if inline_span:
+        opening = _opening_bracket(block, inline_span[0])
+        return (opening, inline_span[1]) if opening is not None else None
     for pattern in (f"<{url}>", url):
         found = block.find(pattern)
         if found >= 0:
@@ -175,8 +181,30 @@ def possible_typos(label: str, title: str) -> list[tuple[str, str]]:
     for word in label_words:
         if word in title_words or len(word) < 4:
             continue
-        best = max(title_words, key=lambda t: SequenceMatcher(None, word, t).ratio())
-        near = SequenceMatcher(None, word, best).ratio() >= 0.8
-        if near and not (best.startswith(word) or word.startswith(best)):
+        best = _nearest(word, title_words, _NEAR)
+        if best and not (best.startswith(word) or word.startswith(best)):
             typos.append((word, best))
     return typos
+
+
+_NEAR = 0.8  # difflib similarity from which a label word reads as a misspelt title word
+
+
+def _nearest(word: str, candidates: Sequence[str], cutoff: float) -> str | None:
+    """The first of the most similar `candidates` to `word`, if it is at least `cutoff` similar.
+
+    The length bound and `quick_ratio` bound `ratio` from above, so candidates below the
+    cutoff are skipped without the costly full comparison (it dominated long lists).
+    """
+    best, best_ratio = None, -1.0
+    for candidate in candidates:
+        # What `real_quick_ratio` computes, without building a matcher.
+        if 2 * min(len(word), len(candidate)) < cutoff * (len(word) + len(candidate)):
+            continue
+        matcher = SequenceMatcher(None, word, candidate)
+        if matcher.quick_ratio() < cutoff:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = candidate, ratio
+    return best if best_ratio >= cutoff else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from difflib import SequenceMatcher
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from pipeline.catalog import build_catalog
 from pipeline.models import Author, Paper
 from pipeline.parse import parse_links
 from pipeline.render import (
+    _nearest,
     author_line,
     escape_markdown,
     label_names_title,
@@ -188,3 +190,27 @@ def test_windows_line_endings_are_kept(papers: dict[str, Paper]) -> None:
     out = render(text, papers)
     assert out.startswith("- [DistServe two lines](https://arxiv.org/pdf/2401.09670) — ")
     assert out.endswith("2024\r\n- [web](https://a.example/)\r\n")
+
+
+def test_links_with_a_title_or_angle_brackets_get_metadata(papers: dict[str, Paper]) -> None:
+    text = (
+        '- [PPO](https://arxiv.org/abs/1707.06347 "the paper") is good\n'
+        "- [PPO again](<https://arxiv.org/abs/1707.06347>)\n"
+    )
+    first, second, _ = render(text, papers).split("\n")
+    suffix = " — *Proximal Policy Optimization Algorithms* · Schulman et al. · Jul 2017"
+    assert first == f'- [PPO](https://arxiv.org/abs/1707.06347 "the paper"){suffix} is good'
+    assert second == f"- [PPO again](<https://arxiv.org/abs/1707.06347>){suffix}"
+
+
+word = st.text(alphabet="abcdefgh", min_size=1, max_size=9)
+
+
+@given(word, st.lists(word, min_size=1, max_size=8))
+def test_nearest_word_is_the_plain_difflib_maximum(label_word: str, title_words: list[str]) -> None:
+    # The bounds _nearest uses to skip candidates must never change its answer.
+    def ratio(candidate: str) -> float:
+        return SequenceMatcher(None, label_word, candidate).ratio()
+
+    best = max(title_words, key=ratio)
+    assert _nearest(label_word, title_words, 0.8) == (best if ratio(best) >= 0.8 else None)
