@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from linkify_it import LinkifyIt
 
-from pipeline.parse import parse_links
+from pipeline.parse import markdown_parser, parse_links
 
 
 def test_seed_list_has_47_links_in_document_order(seed_text: str) -> None:
@@ -167,3 +168,20 @@ def test_line_numbers_count_only_newlines() -> None:
     markdown = "# T\n\nintro\u2028still intro\x85same line\n\n- [a](https://a.example/)\n"
     (link,) = parse_links(markdown)
     assert (link.line, link.item_start, link.item_end) == (5, 5, 5)
+
+
+# Fragments that make up links, e-mail addresses and near misses of both.
+url_like_text = st.lists(
+    st.sampled_from(
+        ["a", "b", ".", "/", ":", "@", " ", "-", "http", "https", "ftp", "mailto", "www", "com"]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(url_like_text)
+def test_quick_linkify_test_agrees_with_linkify_it(text: str) -> None:
+    linkify = LinkifyIt().set({"fuzzy_link": False})
+    parser_linkify = markdown_parser().linkify
+    assert parser_linkify is not None
+    assert parser_linkify.test(text) == linkify.test(text)
