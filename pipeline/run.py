@@ -126,8 +126,12 @@ def enrich(
         rendered = render_readme(text, links, entries, papers)
         summary.unplaced = rendered.unplaced
         new_readme = rendered.text
-        # Report lines as they are in the README that is written.
-        entries, summary.invalid_links = _catalog_of_rendered(new_readme, entries, options.readme)
+        if new_readme != text:
+            # Report lines as they are in the README that is written (a joined link text
+            # moves the lines below it), and check that the new text keeps every link.
+            entries, summary.invalid_links = _catalog_of_rendered(
+                new_readme, entries, options.readme
+            )
     summary.mismatches = _label_mismatches(entries, papers)
 
     rows = build_rows(entries, papers)
