@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -70,10 +71,31 @@ class _Block:
 def parse_links(markdown: str) -> list[Link]:
     """Every link of the reading list, in document order, with section and source lines."""
     with _gc_paused():
-        return _links_of(markdown, markdown_parser().parse(markdown))
+        return _links_of(markdown, *_block_tokens(markdown))
 
 
-def _links_of(markdown: str, tokens: Sequence[Token]) -> list[Link]:
+def _block_tokens(markdown: str) -> tuple[list[Token], Callable[[Token], list[Token]]]:
+    """The block tokens of `markdown`, and how to get the inline tokens of one of them.
+
+    `MarkdownIt.parse` builds the inline tokens of the whole document up front: on long
+    lists most of the memory of a run. Parsing them one block at a time, with the same
+    parser and the reference definitions of the document, gives the same tokens.
+    """
+    block_parser = markdown_parser()
+    block_parser.core.ruler.enableOnly(["normalize", "block"])
+    inline_parser = markdown_parser()
+    env: dict[str, Any] = {}
+    blocks = block_parser.parse(markdown, env)
+
+    def children(token: Token) -> list[Token]:
+        return inline_parser.parseInline(token.content, env)[0].children or []
+
+    return blocks, children
+
+
+def _links_of(
+    markdown: str, tokens: Sequence[Token], children_of: Callable[[Token], list[Token]]
+) -> list[Link]:
     lines = markdown.split("\n")
     drop_title = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1") == 1
 
@@ -86,6 +108,7 @@ def _links_of(markdown: str, tokens: Sequence[Token]) -> list[Link]:
     for index, token in enumerate(tokens):
         if token.type == "html_block" and token.content.lstrip().startswith(END_OF_LIST_MARKER):
             break
+        children = children_of(token) if token.type == "inline" else []
         if token.type in ("list_item_open", "tr_open"):
             containers.append(token)
         elif token.type in ("list_item_close", "tr_close"):
@@ -94,15 +117,15 @@ def _links_of(markdown: str, tokens: Sequence[Token]) -> list[Link]:
             pending_heading = int(token.tag[1])
         elif token.type == "inline" and pending_heading is not None:
             headings = [h for h in headings if h[0] < pending_heading]
-            headings.append((pending_heading, plain_text(token.children or [])))
+            headings.append((pending_heading, plain_text(children)))
             pending_heading = None
             subsection = ""
-        elif token.type == "inline" and _is_label_paragraph(tokens, index, containers):
-            subsection = plain_text(token.children or []).rstrip(":").strip()
+        elif token.type == "inline" and _is_label_paragraph(tokens, index, children, containers):
+            subsection = plain_text(children).rstrip(":").strip()
         elif token.type in ("inline", "html_block") and token.map:
             block = _block_of(token, containers, lines)
             found = (
-                _inline_links(token.children or [], block.first_line)
+                _inline_links(children, block.first_line)
                 if token.type == "inline"
                 else _html_anchors(token.content, block.first_line)
             )
@@ -162,11 +185,12 @@ def is_resource_url(url: str) -> bool:
     return bool(url) and not url.startswith("#") and not url.lower().startswith("mailto:")
 
 
-def _is_label_paragraph(tokens: Sequence[Token], index: int, containers: list[Token]) -> bool:
+def _is_label_paragraph(
+    tokens: Sequence[Token], index: int, children: Sequence[Token], containers: list[Token]
+) -> bool:
     """A top-level one-line paragraph ending in ':' with no link labels what follows."""
     if containers or index == 0 or tokens[index - 1].type != "paragraph_open":
         return False
-    children = tokens[index].children or []
     if any(c.type in ("link_open", "html_inline", "image") for c in children):
         return False
     return bool(_LABEL_PARAGRAPH.match(plain_text(children)))
