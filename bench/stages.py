@@ -1,0 +1,186 @@
+"""Time and memory of the pipeline's local stages, stage by stage (a child process of the bench).
+
+    python -m bench.stages WORKDIR
+
+WORKDIR holds `README.md` and `arxiv-cache.jsonl`; the run writes `catalog.csv`,
+`outputs/` and the README there, exactly as `make enrich ARGS=--offline` would.
+
+The stages are not re-implemented here: `pipeline.run.enrich` runs as it is, and the
+stage functions it calls (looked up in `pipeline.run`'s namespace) are wrapped with a
+stopwatch. So the breakdown follows whatever `enrich` does today; a stage it stops
+calling simply disappears from the table. Peak memory per stage comes from resetting the
+kernel's RSS high-water mark before each stage (`/proc/self/clear_refs`, Linux); where
+that is not possible the column is the running peak of the process instead.
+
+Prints one JSON object on stdout: the stages in call order, the total and the RSS kind.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pipeline.run
+from pipeline.fetch import Transport
+
+# Function of pipeline.run -> the stage it belongs to. A second call of the same function
+# (enrich parses and resolves the rendered README again to check it) gets its own row.
+STAGE_OF: dict[str, str] = {
+    "read_text": "read list and cache files",
+    "load_cache": "load cache (JSON -> papers)",
+    "parse_links": "parse Markdown",
+    "build_catalog": "resolve arXiv IDs",
+    "render_readme": "render README",
+    "_label_mismatches": "label typo check",
+    "catalog_csv": "catalog.csv",
+    "build_rows": "outputs: rows",
+    "parquet_bytes": "outputs: Parquet",
+    "csv_text": "outputs: CSV",
+    "atomic_write": "write files",
+}
+AGAIN = " (again: rendered README)"
+_AGAIN_FOR = {"parse_links", "build_catalog"}
+_STATUS_FIELD = re.compile(r"^(VmHWM|VmRSS):\s+(\d+) kB$", re.MULTILINE)
+
+
+@dataclass
+class StageTiming:
+    stage: str
+    calls: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    rss_start_mib: float = 0.0  # resident memory when the stage (first) started
+    peak_rss_mib: float = 0.0  # highest resident memory while it ran
+
+
+class _Memory:
+    """Resident memory now and its high-water mark, resettable where the kernel allows it."""
+
+    def __init__(self) -> None:
+        self.per_stage = self._reset()
+
+    @staticmethod
+    def _reset() -> bool:
+        try:
+            # "5" resets the peak RSS (VmHWM) of this process (Linux >= 4.0).
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def start(self) -> float:
+        """Reset the peak (if possible) and return the current RSS in MiB."""
+        if self.per_stage:
+            self._reset()
+        return self._status().get("VmRSS", 0.0)
+
+    def peak(self) -> float:
+        """Peak RSS in MiB since the last `start` (or of the whole process, as a fallback)."""
+        status = self._status()
+        if "VmHWM" in status:
+            return status["VmHWM"]
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    @staticmethod
+    def _status() -> dict[str, float]:
+        try:
+            text = Path("/proc/self/status").read_text()
+        except OSError:
+            return {}
+        return {m[1]: int(m[2]) / 1024 for m in _STATUS_FIELD.finditer(text)}
+
+
+def instrument(timings: dict[str, StageTiming], memory: _Memory) -> None:
+    """Wrap each stage function of `pipeline.run` so that its calls are timed."""
+    depth = 0  # only the outermost wrapped call measures, should stages ever nest
+    seen: dict[str, int] = {}
+
+    def wrap(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            nonlocal depth
+            if depth:
+                return function(*args, **kwargs)
+            seen[name] = seen.get(name, 0) + 1
+            stage = STAGE_OF[name] + (AGAIN if name in _AGAIN_FOR and seen[name] > 1 else "")
+            timing = timings.setdefault(stage, StageTiming(stage))
+            rss = memory.start()
+            wall, cpu = time.perf_counter(), time.process_time()
+            depth += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth -= 1
+                timing.wall_s += time.perf_counter() - wall
+                timing.cpu_s += time.process_time() - cpu
+                if not timing.calls:
+                    timing.rss_start_mib = rss
+                timing.peak_rss_mib = max(timing.peak_rss_mib, memory.peak())
+                timing.calls += 1
+
+        return timed
+
+    for name in STAGE_OF:
+        function = getattr(pipeline.run, name, None)
+        if callable(function):
+            setattr(pipeline.run, name, wrap(name, function))
+
+
+def _no_network() -> Transport:
+    raise RuntimeError("the local-stage benchmark must not fetch: the cache should be full")
+
+
+def run_stages(workdir: Path) -> dict[str, Any]:
+    """Run `enrich` offline on WORKDIR and return the per-stage timings and totals."""
+    memory = _Memory()
+    timings: dict[str, StageTiming] = {}
+    instrument(timings, memory)
+    readme = workdir / "README.md"
+    before = readme.read_bytes()
+    options = pipeline.run.Options(
+        readme=readme,
+        catalog=workdir / "catalog.csv",
+        outputs=workdir / "outputs",
+        cache=workdir / "arxiv-cache.jsonl",
+        offline=True,
+    )
+    start = time.perf_counter()
+    summary = pipeline.run.enrich(options, _no_network)
+    total = time.perf_counter() - start
+    stages = list(timings.values())
+    other = total - sum(t.wall_s for t in stages)
+    # Resetting the high-water mark also resets ru_maxrss, so the process peak is the
+    # highest stage peak (or the peak since the last stage began, which covers the rest).
+    peak = max([memory.peak(), *(t.peak_rss_mib for t in stages)])
+    return {
+        "links": summary.links,
+        "papers": summary.papers,
+        "missing": len(summary.missing),
+        "readme_changed": readme.read_bytes() != before,
+        "total_s": total,
+        "other_s": other,  # time inside enrich outside the wrapped stage functions
+        "rss_per_stage": memory.per_stage,
+        "peak_rss_mib": peak,
+        "stages": [asdict(t) for t in stages],
+    }
+
+
+def main(argv: list[str]) -> int:
+    """`python -m bench.stages WORKDIR`: print the stage timings as JSON."""
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(json.dumps(run_stages(Path(argv[0]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
