@@ -19,11 +19,6 @@ from pipeline.parse import END_OF_LIST_MARKER
 from tests.fakearxiv import FakeArxiv
 
 SECTION_SIZE = 50  # items per `##` section, about what a long hand-kept list has
-_FEED_OPEN = (
-    b'<feed xmlns="http://www.w3.org/2005/Atom"'
-    b' xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"'
-    b' xmlns:arxiv="http://arxiv.org/schemas/atom">'
-)
 _FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)  # fixed, so the cache bytes are reproducible
 
 
@@ -97,10 +92,7 @@ def papers_from_fake(fake: FakeArxiv, arxiv_ids: Sequence[str]) -> list[Paper]:
     papers: list[Paper] = []
     chunk = 5000
     for start in range(0, len(arxiv_ids), chunk):
-        entries = [fake.entry(i) or b"" for i in arxiv_ids[start : start + chunk]]
-        head = f"<opensearch:totalResults>{len(entries)}</opensearch:totalResults>".encode()
-        body = b"".join([_FEED_OPEN, head, *entries, b"</feed>"])
-        papers += parse_feed(body, _FETCHED_AT).papers
+        papers += parse_feed(fake.feed(arxiv_ids[start : start + chunk]), _FETCHED_AT).papers
     return papers
 
 

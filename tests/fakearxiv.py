@@ -687,6 +687,12 @@ class FakeArxiv:
         with self._lock:
             return self._entry(*parsed)
 
+    def feed(self, arxiv_ids: Sequence[str]) -> bytes:
+        """The whole answer the fake would give for `arxiv_ids` on one page, without HTTP."""
+        entries = [e for e in (self.entry(i) for i in arxiv_ids) if e is not None]
+        head = _feed_head("", ",".join(arxiv_ids), 0, len(entries), len(entries))
+        return b"".join([_FEED_OPEN, head, *entries, _FEED_CLOSE])
+
     def _entry(self, base: str, version: int | None) -> bytes | None:
         versions = self._papers.get(base)
         if not versions:
