@@ -27,6 +27,7 @@ _OWN_METADATA = re.compile(
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _PARTICLES = {"de", "van", "der", "von", "den", "du", "da", "di", "del", "della", "la", "le", "ter"}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+_NEAR = 0.8  # difflib similarity from which a label word reads as a misspelt title word
 
 
 @dataclass(frozen=True)
@@ -185,9 +186,6 @@ def possible_typos(label: str, title: str) -> list[tuple[str, str]]:
         if best and not (best.startswith(word) or word.startswith(best)):
             typos.append((word, best))
     return typos
-
-
-_NEAR = 0.8  # difflib similarity from which a label word reads as a misspelt title word
 
 
 def _nearest(word: str, candidates: Sequence[str], cutoff: float) -> str | None:
