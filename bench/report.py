@@ -184,7 +184,7 @@ def profile_lines(summary: ProfileSummary, limit: int = 20) -> list[str]:
 
     def interesting(frame: str, count: int) -> bool:
         # The bench's own frames and the run's outermost frames are ~100% and say nothing.
-        outer = frame.startswith(("bench/", "<frozen")) or frame == "pipeline/run.py:enrich"
+        outer = frame.startswith(("bench/", "<frozen")) or frame == "pipeline/enrich.py:enrich"
         return not outer and summary.share(count) < 0.99
 
     stacked = [(f, n) for f, n in summary.inclusive.most_common() if interesting(f, n)]

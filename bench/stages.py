@@ -5,8 +5,8 @@
 WORKDIR holds `README.md` and `arxiv-cache.jsonl`; the run writes `catalog.csv`,
 `outputs/` and the README there, exactly as `make enrich ARGS=--offline` would.
 
-The stages are not re-implemented here: `pipeline.run.enrich` runs as it is, and the
-stage functions it calls (looked up in `pipeline.run`'s namespace) are wrapped with a
+The stages are not re-implemented here: `pipeline.enrich.enrich` runs as it is, and the
+stage functions it calls (looked up in `pipeline.enrich`'s namespace) are wrapped with a
 stopwatch. So the breakdown follows whatever `enrich` does today; a stage it stops
 calling simply disappears from the table. Peak memory per stage comes from resetting the
 kernel's RSS high-water mark before each stage (`/proc/self/clear_refs`, Linux); where
@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import pipeline.run
+import pipeline.enrich
 from pipeline.fetch import Transport
 
-# Function of pipeline.run -> the stage it belongs to. A second call of the same function
+# Function of pipeline.enrich -> the stage it belongs to. A second call of the same function
 # (enrich parses and resolves the rendered README again to check it) gets its own row.
 STAGE_OF: dict[str, str] = {
     "read_text": "read list and cache files",
@@ -99,7 +99,7 @@ class _Memory:
 
 
 def instrument(timings: dict[str, StageTiming], memory: _Memory) -> None:
-    """Wrap each stage function of `pipeline.run` so that its calls are timed."""
+    """Wrap each stage function of `pipeline.enrich` so that its calls are timed."""
     depth = 0  # only the outermost wrapped call measures, should stages ever nest
     seen: dict[str, int] = {}
 
@@ -129,9 +129,9 @@ def instrument(timings: dict[str, StageTiming], memory: _Memory) -> None:
         return timed
 
     for name in STAGE_OF:
-        function = getattr(pipeline.run, name, None)
+        function = getattr(pipeline.enrich, name, None)
         if callable(function):
-            setattr(pipeline.run, name, wrap(name, function))
+            setattr(pipeline.enrich, name, wrap(name, function))
 
 
 def _no_network() -> Transport:
@@ -145,7 +145,7 @@ def run_stages(workdir: Path) -> dict[str, Any]:
     instrument(timings, memory)
     readme = workdir / "README.md"
     before = readme.read_bytes()
-    options = pipeline.run.Options(
+    options = pipeline.enrich.Options(
         readme=readme,
         catalog=workdir / "catalog.csv",
         outputs=workdir / "outputs",
@@ -153,7 +153,7 @@ def run_stages(workdir: Path) -> dict[str, Any]:
         offline=True,
     )
     start = time.perf_counter()
-    summary = pipeline.run.enrich(options, _no_network)
+    summary = pipeline.enrich.enrich(options, _no_network)
     total = time.perf_counter() - start
     stages = list(timings.values())
     other = total - sum(t.wall_s for t in stages)

@@ -18,7 +18,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache, merge_fetched
+from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache
+from pipeline.enrich import Options, enrich
 from pipeline.fetch import (
     DEFAULT_API_URL,
     MAX_BATCH_SIZE,
@@ -29,8 +30,7 @@ from pipeline.fetch import (
 )
 from pipeline.files import InputError, atomic_write, read_text
 from pipeline.outputs import OutputError
-from pipeline.run import Options, Summary, enrich
-from pipeline.snapshot import papers_from_snapshot
+from pipeline.snapshot import import_snapshot, papers_from_snapshot
 
 
 def _positive_float(text: str) -> float:
@@ -138,9 +138,9 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
         )
 
     summary = enrich(options, transport, settings, progress=_progress_bar)
-    print_summary(summary, options, out)
+    print(summary.report(options.readme), file=out)
     if args.summary_json:
-        atomic_write(args.summary_json, json.dumps(summary_json(summary), indent=2) + "\n")
+        atomic_write(args.summary_json, json.dumps(summary.to_json(), indent=2) + "\n")
     return summary.exit_status
 
 
@@ -171,8 +171,7 @@ def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
         cache = load_cache(read_text(cache_path), cache_path) if cache_path.exists() else {}
     except CacheError as error:
         raise InputError(str(error)) from None
-    # Live records are better than the snapshot's: only fill in papers the cache lacks.
-    merged = merge_fetched(cache, [p for p in snapshot_papers if p.arxiv_id not in cache])
+    merged = import_snapshot(cache, snapshot_papers)
     atomic_write(cache_path, dump_cache(merged.papers.values()))
     print(
         f"{cache_path}: {len(merged.new)} papers added from {snapshot}, "
@@ -180,79 +179,3 @@ def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
         file=out,
     )
     return 0
-
-
-def summary_json(summary: Summary) -> dict[str, object]:
-    """The summary for machines (the scheduled job writes its commit message from it)."""
-    return {
-        "links": summary.links,
-        "arxiv_links": summary.arxiv_links,
-        "papers": summary.papers,
-        "duplicates": summary.duplicates,
-        "from_cache": summary.from_cache,
-        "fetched": summary.fetched,
-        "requests": summary.requests,
-        "new": len(summary.new),
-        "updated": len(summary.updated),
-        "unchanged": len(summary.unchanged),
-        "not_found": summary.not_found,
-        "invalid": sorted(summary.invalid),
-        "unreachable": sorted(summary.unreachable),
-        "kept_cached": summary.kept_cached,
-        "missing": summary.missing,
-        "label_mismatches": len(summary.mismatches),
-        "written": [str(p) for p in summary.written],
-        "exit_status": summary.exit_status,
-    }
-
-
-def print_summary(summary: Summary, options: Options, out: TextIO) -> None:
-    """The human summary at the end of a run."""
-    readme = options.readme
-    web = summary.links - summary.arxiv_links
-    lines = [
-        "Summary",
-        f"  links            {summary.links} ({summary.arxiv_links} to arXiv, {web} other)",
-        f"  distinct papers  {summary.papers} ({summary.duplicates} duplicate links)",
-        f"  metadata         {summary.from_cache} from cache, {summary.fetched} fetched "
-        f"in {summary.requests} requests ({len(summary.new)} new, {len(summary.updated)} "
-        f"updated), {len(summary.not_found)} not found, {len(summary.invalid)} invalid, "
-        f"{len(summary.unreachable)} unreachable",
-    ]
-    for arxiv_id in summary.not_found:
-        lines.append(f"    not found on arXiv: {arxiv_id}")
-    for arxiv_id, reason in sorted(summary.invalid.items()):
-        lines.append(f"    rejected by arXiv:  {arxiv_id} ({reason})")
-    by_reason: dict[str, list[str]] = {}
-    for arxiv_id, reason in sorted(summary.unreachable.items()):
-        by_reason.setdefault(reason, []).append(arxiv_id)
-    for reason, ids in by_reason.items():
-        lines.append(f"    not fetched ({reason}): {', '.join(ids)}")
-    if summary.kept_cached:
-        lines.append(
-            f"    kept the cached record of {len(summary.kept_cached)} papers "
-            f"that could not be fetched again: {', '.join(sorted(summary.kept_cached))}"
-        )
-    if summary.offline_missing:
-        lines.append(f"    offline, not in the cache: {', '.join(summary.offline_missing)}")
-    for bad in summary.invalid_links:
-        lines.append(
-            f"  {readme}:{bad.line}: {bad.url} points at arXiv but names no paper; "
-            "kept as a web link"
-        )
-    lines.append(f"  label mismatches {len(summary.mismatches)} (possible typos, not rewritten)")
-    for mismatch in summary.mismatches:
-        words = ", ".join(f"{a} -> {b}" for a, b in mismatch.typos)
-        lines.append(
-            f'    {readme}:{mismatch.entry.line}: "{mismatch.entry.label}" vs arXiv '
-            f'"{mismatch.title}" ({words})'
-        )
-    for link in summary.unplaced:
-        lines.append(f"  {readme}:{link.line}: could not place metadata after {link.url}")
-    written = ", ".join(str(p) for p in summary.written) or "none"
-    lines.append(f"  files written    {written}")
-    if summary.unchanged_files:
-        lines.append(f"  files unchanged  {', '.join(str(p) for p in summary.unchanged_files)}")
-    if summary.missing:
-        lines.append(f"  {len(summary.missing)} arXiv papers have no metadata: exit status 1")
-    print("\n".join(lines), file=out)

@@ -8,8 +8,9 @@ fetch replaces each of them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 
-from pipeline.cache import CacheError, record_to_paper
+from pipeline.cache import CacheError, MergeResult, merge_fetched, record_to_paper
 from pipeline.models import Paper
 
 
@@ -26,3 +27,11 @@ def papers_from_snapshot(text: str, name: str = "papers.jsonl") -> list[Paper]:
         except (ValueError, KeyError, TypeError) as error:
             raise CacheError(f"{name}:{number}: not a valid snapshot record ({error})") from None
     return papers
+
+
+def import_snapshot(cache: Mapping[str, Paper], snapshot: Sequence[Paper]) -> MergeResult:
+    """The cache with the snapshot's records of papers it lacks.
+
+    Live records are better than the snapshot's, so a paper already cached keeps its record.
+    """
+    return merge_fetched(cache, [p for p in snapshot if p.arxiv_id not in cache])

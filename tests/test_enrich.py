@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.run
+import pipeline.enrich
 from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.cli import main
@@ -172,7 +172,7 @@ def test_a_run_that_fails_midway_leaves_outputs_and_readme_intact(
     def broken(rows: object) -> bytes:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline.run, "parquet_bytes", broken)
+    monkeypatch.setattr(pipeline.enrich, "parquet_bytes", broken)
     assert enrich(project, "--api-url", fake.url) == 3
     after = snapshot_of(project)
     assert {k: v for k, v in after.items() if k != "data/arxiv-cache.jsonl"} == before
@@ -255,6 +255,6 @@ def test_an_interrupted_run_exits_130_and_writes_no_outputs(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.run, "fetch_papers", interrupted)
+    monkeypatch.setattr(pipeline.enrich, "fetch_papers", interrupted)
     assert enrich(project, "--api-url", fake.url) == 130
     assert snapshot_of(project) == before

@@ -8,7 +8,7 @@ The cache is saved after every batch, so a run killed while fetching keeps what 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.cache import CacheError, dump_cache, load_cache, merge_fetched
@@ -21,10 +21,11 @@ from pipeline.fetch import (
     fetch_papers,
 )
 from pipeline.files import InputError, atomic_write, read_text
-from pipeline.models import CatalogEntry, Link, Paper
+from pipeline.models import CatalogEntry, Paper
 from pipeline.outputs import build_rows, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
 from pipeline.render import possible_typos, render_readme
+from pipeline.summary import LabelMismatch, Summary
 
 
 @dataclass
@@ -39,50 +40,6 @@ class Options:
     offline: bool = False
     refresh: bool = False
     no_readme: bool = False
-
-
-@dataclass(frozen=True)
-class LabelMismatch:
-    entry: CatalogEntry
-    title: str
-    typos: list[tuple[str, str]]
-
-
-@dataclass
-class Summary:
-    """What a run did; printed at the end and available as JSON for the scheduled job."""
-
-    links: int = 0
-    arxiv_links: int = 0
-    papers: int = 0
-    duplicates: int = 0
-    from_cache: int = 0
-    fetched: int = 0
-    new: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    not_found: list[str] = field(default_factory=list)
-    invalid: dict[str, str] = field(default_factory=dict)
-    unreachable: dict[str, str] = field(default_factory=dict)
-    kept_cached: list[str] = field(default_factory=list)  # --refresh failed, cache kept
-    offline_missing: list[str] = field(default_factory=list)
-    invalid_links: list[InvalidArxivLink] = field(default_factory=list)
-    mismatches: list[LabelMismatch] = field(default_factory=list)
-    unplaced: list[Link] = field(default_factory=list)
-    requests: int = 0
-    written: list[Path] = field(default_factory=list)
-    unchanged_files: list[Path] = field(default_factory=list)
-
-    @property
-    def missing(self) -> list[str]:
-        """arXiv IDs of the list that end the run without metadata."""
-        kept = set(self.kept_cached)
-        gone = [*self.not_found, *self.invalid, *self.unreachable, *self.offline_missing]
-        return [i for i in dict.fromkeys(gone) if i not in kept]
-
-    @property
-    def exit_status(self) -> int:
-        return 1 if self.missing else 0
 
 
 Progress = Callable[[int], None]
@@ -180,8 +137,9 @@ def _fetch(
         summary.new += merged.new
         summary.updated += merged.updated
         summary.unchanged += merged.unchanged
-        if found:
-            atomic_write(options.cache, dump_cache(current.values()))
+        cache_changed = found and atomic_write(options.cache, dump_cache(current.values()))
+        if cache_changed and options.cache not in summary.written:
+            summary.written.append(options.cache)
         if advance:
             advance(len(ids))
 
