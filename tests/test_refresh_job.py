@@ -101,13 +101,18 @@ class Checkout:
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target)
-        # setup-python's stand-in: `make` uses this interpreter and installs nothing (the stamp
-        # is no older than pyproject.toml); PYTHONPATH makes the copy's pipeline the one run.
+        # setup-python's stand-in: `make install` uses this interpreter and installs nothing (the
+        # stamp is no older than pyproject.toml), `.venv/bin/python` runs it; PYTHONPATH makes
+        # the copy's pipeline the one run.
         stamp = tmp_path / "installed-stamp"
         stamp.touch()
         mtime = (self.root / "pyproject.toml").stat().st_mtime_ns
         os.utime(stamp, ns=(mtime, mtime))
         venv_bin = Path(sys.executable).parent
+        python = self.root / ".venv" / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+        python.chmod(0o755)
         self.env = {
             k: v
             for k, v in os.environ.items()
@@ -116,7 +121,7 @@ class Checkout:
         }
         self.env |= {
             "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-            "MAKEFLAGS": f"PY={sys.executable} STAMP={stamp}",
+            "MAKEFLAGS": f"PY={sys.executable} RUNTIME_STAMP={stamp}",
             "PYTHONPATH": str(self.root),
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
@@ -246,7 +251,8 @@ def checkout(tmp_path: Path, fake: FakeArxiv) -> Checkout:
 
 def test_job_steps_are_what_this_test_expects() -> None:
     _, runs = run_steps()
-    assert "make refresh" in runs[0]["run"]
+    assert [step["run"].strip() for step in runs[:1]] == ["make install"]
+    assert "python -m pipeline enrich --refresh" in runs[1]["run"]
     assert "commit-refresh.sh" in runs[-1]["run"]
 
 
@@ -255,7 +261,7 @@ def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> Non
     # The committed cache holds `source: snapshot` records: the first live refresh replaces them.
     first = checkout.run_job()
     assert first.returncode == 0, first.log
-    assert len(first.steps) == 2
+    assert len(first.steps) == 3
     live = checkout.head()
     assert checkout.git("rev-list", "--count", f"{start}..{live}").strip() == "1"
     assert "data/arxiv-cache.jsonl" in checkout.changed_by(live)
@@ -272,7 +278,7 @@ def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> Non
 
     second = checkout.run_job()
     assert second.returncode == 0, second.log
-    assert "nothing changed" in second.steps[1].stdout
+    assert "nothing changed" in second.steps[-1].stdout
     assert checkout.head() == live
     assert checkout.status() == ""
 
@@ -306,7 +312,7 @@ def test_a_paper_without_metadata_is_committed_then_fails_the_job(checkout: Chec
 
     job = checkout.run_job()
     # The refresh step records status 1 and succeeds; the commit step commits, then fails.
-    assert [s.returncode for s in job.steps] == [0, 1], job.log
+    assert [s.returncode for s in job.steps] == [0, 0, 1], job.log
     head = checkout.head()
     assert checkout.git("rev-list", "--count", f"{start}..{head}").strip() == "1"
     assert {"data/arxiv-cache.jsonl", "catalog.csv"} <= checkout.changed_by(head)
@@ -314,5 +320,5 @@ def test_a_paper_without_metadata_is_committed_then_fails_the_job(checkout: Chec
     assert message.splitlines()[0] == "Weekly refresh: 31 papers updated, 1 without metadata"
     assert f"not found: {UNKNOWN_ID}" in message
     assert "The pipeline exited with status 1." in message
-    assert "no metadata" in job.steps[1].stderr
+    assert "no fresh metadata" in job.steps[-1].stderr
     assert checkout.status() == ""

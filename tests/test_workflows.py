@@ -200,7 +200,7 @@ def test_enrich_refreshes_then_hands_status_and_summary_to_the_commit_script() -
     job = only_job(load(ENRICH))
     names = [str(step.get("uses", step.get("run"))).split("@")[0] for step in job["steps"]]
     assert names[:2] == ["actions/checkout", "actions/setup-python"]
-    (refresh,) = [s for s in job["steps"] if "make refresh" in s.get("run", "")]
+    (refresh,) = [s for s in job["steps"] if "enrich --refresh" in s.get("run", "")]
     (commit,) = [s for s in job["steps"] if "commit-refresh.sh" in s.get("run", "")]
     assert job["steps"].index(refresh) < job["steps"].index(commit)
 
@@ -252,7 +252,6 @@ class Repo:
         self.env |= {
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
-            "PYTHON": sys.executable,
             "NO_PUSH": "1",
         }
         files = {
@@ -322,77 +321,50 @@ def repo(tmp_path: Path) -> Repo:
     return Repo(tmp_path / "work")
 
 
-SUMMARY: dict[str, object] = {
-    "links": 60,
-    "arxiv_links": 52,
-    "papers": 50,
-    "from_cache": 0,
-    "fetched": 50,
-    "new": 1,
-    "updated": 3,
-    "unchanged": 46,
-    "not_found": [],
-    "invalid": [],
-    "unreachable": [],
-    "exit_status": 0,
-}
+MESSAGE = "Weekly refresh: 3 papers updated, 1 new\n\n60 links, 52 to arXiv."
+WRITTEN = ["README.md"]
 
 
 @needs_git
-def test_nothing_changed_makes_no_commit(repo: Repo) -> None:
+def test_nothing_written_makes_no_commit(repo: Repo) -> None:
     repo.write("notes.txt", "edited, but not an output\n")
-    result = repo.commit_refresh(0, repo.summary(**SUMMARY | {"new": 0, "updated": 0}))
+    result = repo.commit_refresh(0, repo.summary(written=[], commit_message=MESSAGE))
     assert result.returncode == 0, result.stderr
     assert repo.commits() == 1
     assert "nothing changed" in result.stdout
 
 
 @needs_git
-def test_changes_are_committed_once_with_what_changed(repo: Repo) -> None:
+def test_written_files_are_committed_once_with_the_summary_message(repo: Repo) -> None:
     repo.write("README.md", "# Reading list\n\n- refreshed\n")
     repo.write("outputs/papers.csv", "arxiv_id\n2401.00001\n")
     repo.write("outputs/papers.parquet", "PAR1")  # new file
     repo.write("notes.txt", "someone else's edit\n")  # not the refresh's: stays out
-    result = repo.commit_refresh(0, repo.summary(**SUMMARY))
+    written = ["README.md", "outputs/papers.csv", "outputs/papers.parquet"]
+    result = repo.commit_refresh(0, repo.summary(written=written, commit_message=MESSAGE))
     assert result.returncode == 0, result.stderr
     assert repo.commits() == 2
     author, message, paths = repo.last_commit()
     assert author == BOT
-    assert message.splitlines()[0] == "Weekly refresh: 3 papers updated, 1 new"
-    assert paths == {"README.md", "outputs/papers.csv", "outputs/papers.parquet"}
+    assert message == MESSAGE
+    assert paths == set(written)
     assert repo.git("status", "--porcelain").split() == ["M", "notes.txt"]
-    assert "not pushed" in result.stdout
-
-
-@needs_git
-def test_deleted_output_is_committed(repo: Repo) -> None:
-    (repo.root / "outputs" / "README.md").unlink()
-    result = repo.commit_refresh(0, repo.summary(**SUMMARY | {"new": 0, "updated": 0}))
-    assert result.returncode == 0, result.stderr
-    _, message, paths = repo.last_commit()
-    assert paths == {"outputs/README.md"}
-    assert message.splitlines()[0] == "Weekly refresh: outputs regenerated"
 
 
 @needs_git
 def test_missing_metadata_is_committed_then_fails(repo: Repo) -> None:
     repo.write("data/arxiv-cache.jsonl", '{"id": "2401.00001"}\n{"id": "2402.00002"}\n')
-    summary = repo.summary(
-        **SUMMARY | {"new": 1, "updated": 0, "not_found": ["2499.99999"], "exit_status": 1}
-    )
+    summary = repo.summary(written=["data/arxiv-cache.jsonl"], commit_message=MESSAGE)
     result = repo.commit_refresh(1, summary)
     assert result.returncode == 1
     assert repo.commits() == 2
-    _, message, paths = repo.last_commit()
-    assert paths == {"data/arxiv-cache.jsonl"}
-    assert message.splitlines()[0] == "Weekly refresh: 1 new paper, 1 without metadata"
-    assert "not found: 2499.99999" in message
-    assert "no metadata" in result.stderr
+    assert repo.last_commit()[2] == {"data/arxiv-cache.jsonl"}
+    assert "no fresh metadata" in result.stderr
 
 
 @needs_git
 def test_missing_metadata_fails_even_when_nothing_changed(repo: Repo) -> None:
-    result = repo.commit_refresh(1, repo.summary(**SUMMARY | {"not_found": ["2499.99999"]}))
+    result = repo.commit_refresh(1, repo.summary(written=[], commit_message=MESSAGE))
     assert result.returncode == 1
     assert repo.commits() == 1
 
@@ -408,21 +380,7 @@ def test_failed_refresh_commits_nothing(repo: Repo, status: int) -> None:
 
 
 @needs_git
-@pytest.mark.parametrize("content", [None, "{not json", '{"new": "many"}', "[]"])
-def test_unusable_summary_gives_a_generic_message(repo: Repo, content: str | None) -> None:
-    summary = repo.root.parent / "summary.json"
-    if content is not None:
-        summary.write_text(content, encoding="utf-8")
-    repo.write("catalog.csv", "arxiv_id,title\n2401.00001,A paper\n")
-    result = repo.commit_refresh(0, summary)
-    assert result.returncode == 0, result.stderr
-    _, message, paths = repo.last_commit()
-    assert message == "Weekly refresh of arXiv metadata"
-    assert paths == {"catalog.csv"}
-
-
-@needs_git
-@pytest.mark.parametrize("args", [["x", "summary.json"], ["0"], []])
+@pytest.mark.parametrize("args", [["0"], []])
 def test_bad_usage_exits_2(repo: Repo, args: list[str]) -> None:
     result = subprocess.run(
         ["bash", str(COMMIT_SCRIPT), *args],
@@ -442,7 +400,12 @@ def test_push_without_credentials_fails_before_committing(repo: Repo) -> None:
     repo.write("README.md", "# changed\n")
     env = {k: v for k, v in repo.env.items() if k != "NO_PUSH"}
     result = subprocess.run(
-        ["bash", str(COMMIT_SCRIPT), "0", str(repo.summary(**SUMMARY))],
+        [
+            "bash",
+            str(COMMIT_SCRIPT),
+            "0",
+            str(repo.summary(written=WRITTEN, commit_message=MESSAGE)),
+        ],
         cwd=repo.root,
         env=env,
         capture_output=True,
@@ -474,7 +437,12 @@ def test_push_goes_to_the_default_branch(repo: Repo, tmp_path: Path) -> None:
         "GIT_CONFIG_VALUE_0": "https://x-access-token:t0ken@github.com/owner/list.git",
     }
     result = subprocess.run(
-        ["bash", str(COMMIT_SCRIPT), "0", str(repo.summary(**SUMMARY))],
+        [
+            "bash",
+            str(COMMIT_SCRIPT),
+            "0",
+            str(repo.summary(written=WRITTEN, commit_message=MESSAGE)),
+        ],
         cwd=repo.root,
         env=env,
         capture_output=True,
