@@ -14,13 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atom import abs_url, parse_timestamp, pdf_url
+from pipeline.errors import CacheError
 from pipeline.models import Author, Paper
 
 DEFAULT_CACHE_PATH = Path("data/arxiv-cache.jsonl")
-
-
-class CacheError(ValueError):
-    """A cache line that is not a valid record; the message names the line."""
 
 
 def format_timestamp(value: datetime | None) -> str | None:

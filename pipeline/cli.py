@@ -1,9 +1,11 @@
 """Command line: `python -m pipeline enrich [options]` and `python -m pipeline import-snapshot`.
 
-Exit status: 0 every arXiv link has metadata; 1 the run finished but some arXiv IDs
-have no metadata (outputs still written); 2 bad usage or unreadable input (nothing
-written); 3 an output could not be written or an internal error (the files already
-written stay complete: every write is atomic); 130 interrupted.
+Exit status: 0 every arXiv link has metadata; 1 the run finished, but some arXiv papers have
+no metadata, or a --refresh kept cached records it could not re-fetch (outputs still
+written); 2 bad usage or unreadable input (nothing written); 3 an output could not be
+written, or an internal error (files already written stay complete); 130 interrupted
+(Ctrl-C; fetched metadata stays cached).
+`make` reports any non-zero status as 2.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tqdm import tqdm
 
 from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache
 from pipeline.enrich import Options, enrich
+from pipeline.errors import InputError, PipelineError, exit_status
 from pipeline.fetch import (
     DEFAULT_API_URL,
     MAX_BATCH_SIZE,
@@ -28,8 +31,7 @@ from pipeline.fetch import (
     Transport,
     user_agent,
 )
-from pipeline.files import InputError, atomic_write, read_text
-from pipeline.outputs import OutputError
+from pipeline.files import atomic_write, read_text
 from pipeline.snapshot import import_snapshot, papers_from_snapshot
 
 
@@ -48,7 +50,11 @@ def _batch_size(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("enrich", help="parse the list, fetch metadata, write everything")
@@ -98,17 +104,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return _enrich(args, out)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
+        return exit_status(error)
+    except KeyboardInterrupt as error:
         print("interrupted: outputs left as they were; fetched metadata is cached", file=sys.stderr)
-        return 130
+        return exit_status(error)
     except OSError as error:
         # A file that cannot be written (permissions, full disk): name it, no traceback.
         print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
-        return 3
-    except (OutputError, RuntimeError) as error:
-        print(f"internal error: {error}", file=sys.stderr)
-        return 3
+        return exit_status(error)
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_status(error)
+    except Exception as error:
+        # A bug: still one line, and the files already written are complete (atomic writes).
+        name = type(error).__name__
+        print(f"internal error ({name}): {error}; please report it", file=sys.stderr)
+        return exit_status(error)
 
 
 def _enrich(args: argparse.Namespace, out: TextIO) -> int:
@@ -164,13 +175,8 @@ def _progress_bar(total: int) -> Callable[[int], None]:
 
 
 def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
-    from pipeline.cache import CacheError
-
-    try:
-        snapshot_papers = papers_from_snapshot(read_text(snapshot), str(snapshot))
-        cache = load_cache(read_text(cache_path), cache_path) if cache_path.exists() else {}
-    except CacheError as error:
-        raise InputError(str(error)) from None
+    snapshot_papers = papers_from_snapshot(read_text(snapshot), str(snapshot))
+    cache = load_cache(read_text(cache_path), cache_path) if cache_path.exists() else {}
     merged = import_snapshot(cache, snapshot_papers)
     atomic_write(cache_path, dump_cache(merged.papers.values()))
     print(

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.cache import CacheError, dump_cache, load_cache, merge_fetched
+from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.catalog import InvalidArxivLink, build_catalog, catalog_csv, distinct_arxiv_ids
+from pipeline.errors import InputError, RoundTripError
 from pipeline.fetch import (
     DEFAULT_API_URL,
     ArxivClient,
@@ -20,7 +21,7 @@ from pipeline.fetch import (
     Transport,
     fetch_papers,
 )
-from pipeline.files import InputError, atomic_write, read_text
+from pipeline.files import atomic_write, read_text
 from pipeline.models import CatalogEntry, Paper
 from pipeline.outputs import build_rows, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
@@ -108,10 +109,7 @@ def enrich(
 def _load_cache(path: Path) -> dict[str, Paper]:
     if not path.exists():
         return {}
-    try:
-        return load_cache(read_text(path), path)
-    except CacheError as error:
-        raise InputError(str(error)) from None
+    return load_cache(read_text(path), path)
 
 
 def _fetch(
@@ -179,7 +177,7 @@ def _catalog_of_rendered(
         (e.label, e.url, e.section, e.subsection) for e in after
     ]
     if not same:
-        raise RuntimeError(
+        raise RoundTripError(
             f"{readme}: regenerating the README would change its links; nothing was written "
             "(please report this with the README)"
         )

@@ -6,9 +6,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipeline.errors import InputError
 
-class InputError(Exception):
-    """Bad usage or unreadable input: reported in one line, exit status 2, nothing written."""
+__all__ = ["InputError", "atomic_write", "read_text"]
 
 
 def read_text(path: Path) -> str:

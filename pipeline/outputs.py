@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.cache import format_timestamp
+from pipeline.errors import OutputError
 from pipeline.models import CatalogEntry, Paper
 
 LIST_SEPARATOR = "; "
@@ -77,10 +78,6 @@ _PANDAS_DTYPES: dict[str, Any] = {
     "published": "datetime64[us, UTC]",
     "updated": "datetime64[us, UTC]",
 }
-
-
-class OutputError(ValueError):
-    """The rows failed validation; nothing is written."""
 
 
 def build_rows(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from pipeline.cache import CacheError, MergeResult, merge_fetched, record_to_paper
+from pipeline.cache import MergeResult, merge_fetched, record_to_paper
+from pipeline.errors import CacheError
 from pipeline.models import Paper
 
 

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.catalog import build_catalog
+from pipeline.errors import OutputError
 from pipeline.outputs import (
     COLUMNS,
-    OutputError,
     build_rows,
     csv_text,
     outputs_readme,
