@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,44 +22,151 @@ LIST_SEPARATOR = "; "
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the dataset: everything about it is said here and derived from here."""
+
     name: str
     type: pa.DataType
     nullable: bool
     description: str
+    value: Callable[[CatalogEntry, Paper | None], Any]  # the cell of one link's row
+
+    @property
+    def pandas_dtype(self) -> str | None:
+        """The dtype pandas must give the column (None: pandas' own choice is right)."""
+        if pa.types.is_integer(self.type):
+            return "Int64" if self.nullable else "int64"
+        if isinstance(self.type, pa.TimestampType):
+            return f"datetime64[{self.type.unit}, {self.type.tz}]"
+        return None
+
+
+def _of_paper(read: Callable[[Paper], Any]) -> Callable[[CatalogEntry, Paper | None], Any]:
+    """A metadata cell: empty for web links and papers without metadata."""
+    return lambda _entry, paper: read(paper) if paper else None
+
+
+def _authors(paper: Paper) -> list[str]:
+    return [author.name for author in paper.authors]
 
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
+_INT, _TEXT, _TEXTS = pa.int64(), pa.string(), pa.list_(pa.string())
 COLUMNS: tuple[Column, ...] = (
-    Column("position", pa.int64(), False, "Order of the link in the README, from 1."),
-    Column("section", pa.string(), False, "Heading path of the link (below the title)."),
-    Column("subsection", pa.string(), False, 'Label paragraph inside the section ("DPO").'),
-    Column("label", pa.string(), False, "Link text as written, markup stripped."),
-    Column("url", pa.string(), False, "Link target as written."),
-    Column("kind", pa.string(), False, '"arxiv" for a link to an arXiv paper, else "web".'),
-    Column("arxiv_id", pa.string(), True, "arXiv identifier without version."),
-    Column("arxiv_version", pa.int64(), True, "Version named in the link (v2 -> 2), if any."),
-    Column("duplicate_of", pa.int64(), True, "Position of the first link to the same paper."),
-    Column("line", pa.int64(), False, "Line of the README on which the link starts."),
-    Column("title", pa.string(), True, "Title on arXiv."),
-    Column("authors", pa.list_(pa.string()), True, "Authors in arXiv's order."),
-    Column("first_author", pa.string(), True, "First author."),
-    Column("abstract", pa.string(), True, "Abstract, single-spaced."),
-    Column("published", _TIMESTAMP, True, "First version submitted (UTC)."),
-    Column("updated", _TIMESTAMP, True, "Latest version submitted (UTC)."),
-    Column("year", pa.int64(), True, "Year of the first version."),
-    Column("latest_version", pa.int64(), True, "Highest version number on arXiv."),
-    Column("primary_category", pa.string(), True, "Primary arXiv category (cs.CL)."),
-    Column("categories", pa.list_(pa.string()), True, "All categories, primary first."),
-    Column("comment", pa.string(), True, "Authors' comment on arXiv."),
-    Column("journal_ref", pa.string(), True, "Journal reference on arXiv."),
-    Column("doi", pa.string(), True, "Publisher DOI on arXiv."),
-    Column("abs_url", pa.string(), True, "Abstract page on arXiv."),
-    Column("pdf_url", pa.string(), True, "PDF on arXiv (latest version)."),
+    Column(
+        "position", _INT, False, "Order of the link in the README, from 1.", lambda e, _: e.position
+    ),
+    Column(
+        "section",
+        _TEXT,
+        False,
+        "Heading path of the link (below the title).",
+        lambda e, _: e.section,
+    ),
+    Column(
+        "subsection",
+        _TEXT,
+        False,
+        'Label paragraph inside the section ("DPO").',
+        lambda e, _: e.subsection,
+    ),
+    Column("label", _TEXT, False, "Link text as written, markup stripped.", lambda e, _: e.label),
+    Column("url", _TEXT, False, "Link target as written.", lambda e, _: e.url),
+    Column(
+        "kind",
+        _TEXT,
+        False,
+        '"arxiv" for a link to an arXiv paper, else "web".',
+        lambda e, _: e.kind,
+    ),
+    Column("arxiv_id", _TEXT, True, "arXiv identifier without version.", lambda e, _: e.arxiv_id),
+    Column(
+        "arxiv_version",
+        _INT,
+        True,
+        "Version named in the link (v2 -> 2), if any.",
+        lambda e, _: e.arxiv_version,
+    ),
+    Column(
+        "duplicate_of",
+        _INT,
+        True,
+        "Position of the first link to the same paper.",
+        lambda e, _: e.duplicate_of,
+    ),
+    Column(
+        "line", _INT, False, "Line of the README on which the link starts.", lambda e, _: e.line
+    ),
+    Column("title", _TEXT, True, "Title on arXiv.", _of_paper(lambda p: p.title)),
+    Column("authors", _TEXTS, True, "Authors in arXiv's order.", _of_paper(_authors)),
+    Column(
+        "first_author",
+        _TEXT,
+        True,
+        "First author.",
+        _of_paper(lambda p: p.authors[0].name if p.authors else None),
+    ),
+    Column("abstract", _TEXT, True, "Abstract, single-spaced.", _of_paper(lambda p: p.abstract)),
+    Column(
+        "published",
+        _TIMESTAMP,
+        True,
+        "First version submitted (UTC).",
+        _of_paper(lambda p: p.published),
+    ),
+    Column(
+        "updated",
+        _TIMESTAMP,
+        True,
+        "Latest version submitted (UTC).",
+        _of_paper(lambda p: p.updated),
+    ),
+    Column(
+        "year",
+        _INT,
+        True,
+        "Year of the first version.",
+        _of_paper(lambda p: p.published.year if p.published else None),
+    ),
+    Column(
+        "latest_version",
+        _INT,
+        True,
+        "Highest version number on arXiv.",
+        _of_paper(lambda p: p.latest_version),
+    ),
+    Column(
+        "primary_category",
+        _TEXT,
+        True,
+        "Primary arXiv category (cs.CL).",
+        _of_paper(lambda p: p.primary_category),
+    ),
+    Column(
+        "categories",
+        _TEXTS,
+        True,
+        "All categories, primary first.",
+        _of_paper(lambda p: list(p.categories)),
+    ),
+    Column("comment", _TEXT, True, "Authors' comment on arXiv.", _of_paper(lambda p: p.comment)),
+    Column(
+        "journal_ref",
+        _TEXT,
+        True,
+        "Journal reference on arXiv.",
+        _of_paper(lambda p: p.journal_ref),
+    ),
+    Column("doi", _TEXT, True, "Publisher DOI on arXiv.", _of_paper(lambda p: p.doi)),
+    Column("abs_url", _TEXT, True, "Abstract page on arXiv.", _of_paper(lambda p: p.abs_url)),
+    Column(
+        "pdf_url", _TEXT, True, "PDF on arXiv (latest version).", _of_paper(lambda p: p.pdf_url)
+    ),
     Column(
         "metadata_source",
-        pa.string(),
+        _TEXT,
         True,
         '"arxiv-api" (fetched live) or "snapshot" (offline records of the arXiv listing).',
+        _of_paper(lambda p: p.source),
     ),
 )
 SCHEMA = pa.schema(
@@ -68,16 +175,7 @@ SCHEMA = pa.schema(
         for c in COLUMNS
     ]
 )
-_PANDAS_DTYPES: dict[str, Any] = {
-    "position": "int64",
-    "line": "int64",
-    "arxiv_version": "Int64",
-    "duplicate_of": "Int64",
-    "year": "Int64",
-    "latest_version": "Int64",
-    "published": "datetime64[us, UTC]",
-    "updated": "datetime64[us, UTC]",
-}
+PANDAS_DTYPES: dict[str, str] = {c.name: c.pandas_dtype for c in COLUMNS if c.pandas_dtype}
 
 
 def build_rows(
@@ -87,36 +185,7 @@ def build_rows(
     rows = []
     for entry in entries:
         paper = papers.get(entry.arxiv_id or "")
-        authors = [a.name for a in paper.authors] if paper else None
-        row: dict[str, Any] = {
-            "position": entry.position,
-            "section": entry.section,
-            "subsection": entry.subsection,
-            "label": entry.label,
-            "url": entry.url,
-            "kind": entry.kind,
-            "arxiv_id": entry.arxiv_id,
-            "arxiv_version": entry.arxiv_version,
-            "duplicate_of": entry.duplicate_of,
-            "line": entry.line,
-            "title": paper.title if paper else None,
-            "authors": authors,
-            "first_author": authors[0] if authors else None,
-            "abstract": paper.abstract if paper else None,
-            "published": paper.published if paper else None,
-            "updated": paper.updated if paper else None,
-            "year": paper.published.year if paper and paper.published else None,
-            "latest_version": paper.latest_version if paper else None,
-            "primary_category": paper.primary_category if paper else None,
-            "categories": list(paper.categories) if paper else None,
-            "comment": paper.comment if paper else None,
-            "journal_ref": paper.journal_ref if paper else None,
-            "doi": paper.doi if paper else None,
-            "abs_url": paper.abs_url if paper else None,
-            "pdf_url": paper.pdf_url if paper else None,
-            "metadata_source": paper.source if paper else None,
-        }
-        rows.append(row)
+        rows.append({column.name: column.value(entry, paper) for column in COLUMNS})
     return rows
 
 
@@ -145,7 +214,7 @@ def parquet_bytes(rows: Sequence[Mapping[str, Any]]) -> bytes:
     validate_rows(rows)
     frame = pd.DataFrame({c.name: [row[c.name] for row in rows] for c in COLUMNS})
     try:
-        frame = frame.astype(_PANDAS_DTYPES)
+        frame = frame.astype(PANDAS_DTYPES)
         table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as error:
         raise OutputError(f"rows do not fit the schema: {error}") from None
