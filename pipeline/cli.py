@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
@@ -25,6 +28,10 @@ from pipeline.enrich import Options, enrich
 from pipeline.errors import InputError, PipelineError, exit_status
 from pipeline.fetch import (
     DEFAULT_API_URL,
+    DEFAULT_DELAY,
+    DEFAULT_MAX_FETCH_TIME,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_REQUEST_TIME_LIMIT,
     MAX_BATCH_SIZE,
     FetchSettings,
     HttpxTransport,
@@ -35,15 +42,52 @@ from pipeline.files import atomic_write, read_text
 from pipeline.snapshot import import_snapshot, papers_from_snapshot
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+def _seconds(text: str) -> float:
+    """A duration that must be finite and more than 0 (a timeout, a time bound)."""
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
     return value
 
 
+def _delay(text: str) -> float:
+    """A pause that may be 0 (a local mirror) but must be finite."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text}")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, not {text}")
+    return value
+
+
+def _api_url(text: str) -> str:
+    """An http(s) URL with a host (a bare host or a typo would be retried like an outage)."""
+    try:
+        parts = urlsplit(text.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not host:
+        raise argparse.ArgumentTypeError(
+            f"must be an http:// or https:// URL with a host, like {DEFAULT_API_URL}; got {text!r}"
+        )
+    return text.strip()
+
+
 def _batch_size(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if not 1 <= value <= MAX_BATCH_SIZE:
         raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_BATCH_SIZE}")
     return value
@@ -64,16 +108,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
     run.add_argument(
         "--api-url",
+        type=_api_url,
         default=os.environ.get("ARXIV_API_URL") or DEFAULT_API_URL,
         help="arXiv API endpoint (env ARXIV_API_URL)",
     )
-    run.add_argument("--delay", type=_positive_float, default=3.0, help="seconds between requests")
+    run.add_argument(
+        "--delay",
+        type=_delay,
+        default=DEFAULT_DELAY,
+        help="least seconds between requests (arXiv asks for 3); a Retry-After holds longer",
+    )
     run.add_argument("--batch-size", type=_batch_size, default=MAX_BATCH_SIZE)
-    run.add_argument("--timeout", type=_positive_float, default=60.0, help="read timeout (s)")
+    run.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_READ_TIMEOUT,
+        help="longest silence while waiting for an answer (s)",
+    )
+    run.add_argument(
+        "--request-time-limit",
+        type=_seconds,
+        default=DEFAULT_REQUEST_TIME_LIMIT,
+        help="longest time for one request, start to last byte (s)",
+    )
     run.add_argument(
         "--max-fetch-time",
-        type=_positive_float,
-        default=1800.0,
+        type=_seconds,
+        default=DEFAULT_MAX_FETCH_TIME,
         help="give up fetching after this many seconds; what is left is reported",
     )
     run.add_argument("--offline", action="store_true", help="never touch the network")
@@ -98,6 +159,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
+    _log_to_stderr()
     try:
         if args.command == "import-snapshot":
             return _import_snapshot(args.snapshot, args.cache, out)
@@ -122,20 +184,43 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return exit_status(error)
 
 
+class _StderrHandler(logging.Handler):
+    """Log lines to whatever `sys.stderr` is when they are emitted (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr)
+
+
+def _log_to_stderr() -> None:
+    """Retries, waits and why a fetch stopped: one line each on stderr, so CI logs say
+    why a run took long."""
+    logger = logging.getLogger("pipeline")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def _enrich(args: argparse.Namespace, out: TextIO) -> int:
+    settings = FetchSettings(
+        api_url=args.api_url,
+        delay=args.delay,
+        batch_size=args.batch_size,
+        read_timeout=args.timeout,
+        request_time_limit=args.request_time_limit,
+        max_fetch_time=args.max_fetch_time,
+    )
     options = Options(
         readme=args.readme,
         catalog=args.catalog,
         outputs=args.outputs,
         cache=args.cache,
-        api_url=args.api_url,
-        delay=args.delay,
-        batch_size=args.batch_size,
+        fetch=settings,
         offline=args.offline,
         refresh=args.refresh,
         no_readme=args.no_readme,
     )
-    settings = FetchSettings(deadline_seconds=args.max_fetch_time)
     contact = os.environ.get("ARXIV_CONTACT")
 
     def transport() -> Transport:
@@ -144,11 +229,9 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
                 "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
                 file=sys.stderr,
             )
-        return HttpxTransport(
-            user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=args.timeout
-        )
+        return HttpxTransport(settings, user_agent=user_agent(contact))
 
-    summary = enrich(options, transport, settings, progress=_progress_bar)
+    summary = enrich(options, transport, progress=_progress_bar)
     print(summary.report(options.readme), file=out)
     if args.summary_json:
         atomic_write(args.summary_json, json.dumps(summary.to_json(), indent=2) + "\n")

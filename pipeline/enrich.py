@@ -8,19 +8,13 @@ The cache is saved after every batch, so a run killed while fetching keeps what 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.catalog import InvalidArxivLink, build_catalog, catalog_csv, distinct_arxiv_ids
 from pipeline.errors import InputError, RoundTripError
-from pipeline.fetch import (
-    DEFAULT_API_URL,
-    ArxivClient,
-    FetchSettings,
-    Transport,
-    fetch_papers,
-)
+from pipeline.fetch import ArxivClient, FetchSettings, Transport, fetch_papers
 from pipeline.files import atomic_write, read_text
 from pipeline.models import CatalogEntry, Paper
 from pipeline.outputs import build_rows, csv_text, outputs_readme, parquet_bytes
@@ -35,9 +29,7 @@ class Options:
     catalog: Path = Path("catalog.csv")
     outputs: Path = Path("outputs")
     cache: Path = Path("data/arxiv-cache.jsonl")
-    api_url: str = DEFAULT_API_URL
-    delay: float = 3.0
-    batch_size: int = 2000
+    fetch: FetchSettings = field(default_factory=FetchSettings)
     offline: bool = False
     refresh: bool = False
     no_readme: bool = False
@@ -49,7 +41,6 @@ Progress = Callable[[int], None]
 def enrich(
     options: Options,
     transport: Callable[[], Transport],
-    settings: FetchSettings | None = None,
     progress: Callable[[int], Progress] | None = None,
 ) -> Summary:
     """Run the whole job; raise InputError for unreadable input (nothing written then).
@@ -76,7 +67,7 @@ def enrich(
         summary.offline_missing = [i for i in wanted if i not in cache]
         summary.from_cache = len(ids) - len(summary.offline_missing)
     elif wanted:
-        cache = _fetch(wanted, cache, options, transport(), settings, progress, summary)
+        cache = _fetch(wanted, cache, options, transport, progress, summary)
 
     papers = {i: cache[i] for i in ids if i in cache}
     new_readme = text
@@ -116,15 +107,11 @@ def _fetch(
     wanted: Sequence[str],
     cache: dict[str, Paper],
     options: Options,
-    transport: Transport,
-    settings: FetchSettings | None,
+    transport: Callable[[], Transport],
     progress: Callable[[int], Progress] | None,
     summary: Summary,
 ) -> dict[str, Paper]:
-    settings = settings or FetchSettings()
-    settings.api_url, settings.delay = options.api_url, options.delay
-    settings.batch_size = options.batch_size
-    client = ArxivClient(transport, settings)
+    connection = transport()
     advance = progress(len(wanted)) if progress else None
     current = dict(cache)
 
@@ -141,12 +128,8 @@ def _fetch(
         if advance:
             advance(len(ids))
 
-    try:
-        result = fetch_papers(wanted, client, on_settled=save)
-    finally:
-        close = getattr(transport, "close", None)
-        if callable(close):
-            close()
+    with connection:
+        result = fetch_papers(wanted, ArxivClient(connection, options.fetch), on_settled=save)
     summary.fetched = len(result.papers)
     summary.not_found = result.not_found
     summary.invalid = result.invalid

@@ -1,43 +1,111 @@
-"""Fetch arXiv metadata: batched, paced, retried, and split around failures.
+"""Fetch arXiv metadata: batched, paced, retried, every wait bounded, nothing good thrown away.
 
 Layers, outermost first:
-- `fetch_papers`   batches of IDs; a batch the API rejects (400) is bisected to isolate
-                   the bad IDs, a batch that keeps failing (timeouts, 5xx) is halved
-                   down to single IDs; results are handed over batch by batch.
-- `ArxivClient`    one batch: POST requests paged with `start`, each retried with
-                   tenacity (exponential backoff with jitter, Retry-After honoured).
+- `fetch_papers`   batches of IDs, each paged with `start`; results are handed over batch by
+                   batch (`on_settled`) so the caller can save them at once.
+- `ArxivClient`    one page of one batch: paced by the `Pacer`, retried on the same batch.
 - `Transport`      one HTTP POST; `HttpxTransport` is the only code that touches the network.
+
+The errors form one tree (`pipeline/fetch_errors.py`); what each costs:
+
+- `TransientError` (the server's trouble, for now: 429, 5xx, 406, 408, timeouts, dropped
+  connections, HTML pages, `MalformedFeed` bodies, an empty page the feed says should have
+  entries): the same request is retried, never split. Retry-After is a promise: the `Pacer`
+  holds every later request, whichever batch it belongs to, until it has passed (and always
+  `delay` seconds after the previous request ended); without Retry-After the wait grows
+  exponentially, with jitter. Each wait is one `logging` line: what arXiv answered, how long
+  the wait, attempt k of n.
+- `FetchAborted` (fatal for the fetch): the host does not resolve (after one try), the URL
+  answers 404 or another status retrying cannot change, the time bound (`max_fetch_time`,
+  checked before every request, pages and retries included) is spent, or a request used up
+  its attempts on a `TransientError` (circuit breaker: when arXiv says stop, stop asking).
+  Every ID still waiting is reported unreachable with the reason in words; what arrived
+  before is kept.
+- `BatchRejected` (bad for the batch): HTTP 400 bisects the batch down to the bad IDs
+  (reported invalid with the API's reason); 413/414 halve it. The only reasons to split.
+- `InvalidEntry` (bad for one entry: a bad date, no title, a field beyond arXiv's limits):
+  that ID is reported invalid with the reason, the rest of the page is kept.
+
+Every wait is bounded: each request has connect and read timeouts and a wall-clock limit that
+also ends a body trickling in; an answer over `MAX_RESPONSE_BYTES` is refused unread past the
+bound; a page that brings no new ID ends the paging of its batch.
 """
 
 from __future__ import annotations
 
 import email.utils
-import functools
+import logging
+import math
+import random
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_any,
-    stop_before_delay,
-    wait_exponential_jitter,
-)
-from tenacity.stop import stop_base
 
-from pipeline.atom import FeedPage, MalformedFeed, parse_feed
+from pipeline.atom import FeedPage, parse_feed
+from pipeline.fetch_errors import (
+    BatchRejected,
+    FetchAborted,
+    FetchError,
+    InvalidEntry,
+    MalformedFeed,
+    TransientError,
+)
 from pipeline.models import Paper
 
+__all__ = [
+    "BatchRejected",
+    "FetchAborted",
+    "FetchError",
+    "InvalidEntry",
+    "MalformedFeed",
+    "TransientError",
+]
+
+log = logging.getLogger(__name__)
+
+# The defaults of a fetch, in one place (the command line shows them in --help).
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 MAX_BATCH_SIZE = 2000  # the API returns at most 2000 results per request
+DEFAULT_DELAY = 3.0  # arXiv's terms: no more than one request every three seconds
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0  # longest silence while waiting for bytes of an answer
+DEFAULT_REQUEST_TIME_LIMIT = 180.0  # one request, start to last byte (a 2000-entry page is ~2 MB)
+DEFAULT_MAX_FETCH_TIME = 1800.0  # the whole fetch; what is left then is reported unreachable
+DEFAULT_ATTEMPTS = 4  # per request; then the circuit breaker ends the fetch
+DEFAULT_BACKOFF = 3.0  # first wait after a failure without Retry-After; doubles each time
+MAX_BACKOFF = 60.0
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # a full 2000-entry page is about 5 MB
+
 PROJECT_AGENT = "learning-resources-arxiv-enricher/0.1"
+ATOM_MEDIA_TYPE = "application/atom+xml"
+# Statuses that say "not now" rather than "not this request": retried on the same batch.
+# 406: the live API answers it in throttling windows (and without an Accept header).
+_TRANSIENT_STATUSES = frozenset({406, 408, 425, 429})
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Everything one fetch needs; built once (from the command line) and never changed."""
+
+    api_url: str = DEFAULT_API_URL
+    delay: float = DEFAULT_DELAY  # least seconds between the end of one request and the next
+    batch_size: int = MAX_BATCH_SIZE
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    request_time_limit: float = DEFAULT_REQUEST_TIME_LIMIT
+    max_fetch_time: float = DEFAULT_MAX_FETCH_TIME
+    attempts: int = DEFAULT_ATTEMPTS
+    backoff: float = DEFAULT_BACKOFF
+    max_backoff: float = MAX_BACKOFF
+    max_response_bytes: int = MAX_RESPONSE_BYTES
 
 
 @dataclass(frozen=True)
@@ -47,18 +115,31 @@ class Response:
     body: bytes
 
 
-class TransportTimeout(Exception):
-    """The server did not answer within the connect or read timeout."""
-
-
-class TransportUnreachable(Exception):
-    """The connection could not be made or was dropped."""
-
-
 class Transport(Protocol):
-    def post(self, url: str, form: Mapping[str, str]) -> Response:
-        """Send one form-encoded POST; raise TransportTimeout or TransportUnreachable."""
+    """One form-encoded POST at a time; closed with `close()` or by `with transport:`."""
+
+    def post(self, url: str, form: Mapping[str, str], *, time_limit: float) -> Response:
+        """Send one POST and read the whole answer within `time_limit` seconds.
+
+        Raise TransientError (timeouts, dropped connections, the time limit),
+        MalformedFeed (an answer over the size bound) or FetchAborted (host not found).
+        """
         ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def user_agent(contact: str | None) -> str:
@@ -66,45 +147,86 @@ def user_agent(contact: str | None) -> str:
     return f"{PROJECT_AGENT} ({contact})" if contact else PROJECT_AGENT
 
 
-class HttpxTransport:
-    """The network edge: one connection, explicit connect and read timeouts."""
+class HttpxTransport(Transport):
+    """The network edge: one connection, timeouts, a wall-clock limit and a size bound."""
 
-    def __init__(self, *, user_agent: str, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(self, settings: FetchSettings, *, user_agent: str) -> None:
+        self._max_bytes = settings.max_response_bytes
+        self._connect_timeout = settings.connect_timeout
+        self._read_timeout = settings.read_timeout
         self._client = httpx.Client(
-            headers={"User-Agent": user_agent},
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            headers={"User-Agent": user_agent, "Accept": ATOM_MEDIA_TYPE},
             limits=httpx.Limits(max_connections=1),
             follow_redirects=True,
         )
 
-    def post(self, url: str, form: Mapping[str, str]) -> Response:
+    def post(self, url: str, form: Mapping[str, str], *, time_limit: float) -> Response:
+        ends = time.monotonic() + time_limit
+        timeout = httpx.Timeout(
+            min(self._read_timeout, time_limit), connect=min(self._connect_timeout, time_limit)
+        )
         try:
-            reply = self._client.post(url, data=dict(form))
+            with self._client.stream("POST", url, data=dict(form), timeout=timeout) as reply:
+                headers = {k.lower(): v for k, v in reply.headers.items()}
+                body = self._read(reply, headers, ends, time_limit)
         except httpx.TimeoutException as error:
-            raise TransportTimeout(f"no answer in time ({type(error).__name__})") from None
+            raise TransientError(f"no answer in time ({type(error).__name__})") from None
         except httpx.TransportError as error:
-            raise TransportUnreachable(f"{type(error).__name__}: {error}") from None
-        headers = {k.lower(): v for k, v in reply.headers.items()}
-        return Response(reply.status_code, headers, reply.content)
+            host = urlsplit(url).hostname
+            not_found = _cause(error, socket.gaierror)
+            if not_found is not None:
+                raise FetchAborted(
+                    f"the API host {host} does not resolve ({not_found.strerror}); "
+                    "check --api-url and the network"
+                ) from None
+            raise TransientError(f"connection to {host} failed ({type(error).__name__})") from None
+        return Response(reply.status_code, headers, body)
+
+    def _read(
+        self, reply: httpx.Response, headers: Mapping[str, str], ends: float, limit: float
+    ) -> bytes:
+        """The body, streamed: never past the size bound, never past the wall-clock limit."""
+        announced = headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > self._max_bytes:
+            raise MalformedFeed(f"an answer of {announced} bytes, over {_bound(self._max_bytes)}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in reply.iter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise MalformedFeed(f"an answer over {_bound(self._max_bytes)}")
+            if time.monotonic() > ends:
+                raise TransientError(f"the answer took longer than {limit:g} s (request limit)")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def close(self) -> None:
         self._client.close()
 
 
-@dataclass
-class FetchSettings:
-    api_url: str = DEFAULT_API_URL
-    delay: float = 3.0  # least seconds between the end of one request and the next
-    batch_size: int = MAX_BATCH_SIZE
-    max_attempts: int = 4  # per request
-    max_retry_seconds: float = 120.0  # per request, waits included
-    backoff_initial: float = 3.0
-    backoff_max: float = 60.0
-    deadline_seconds: float = 1800.0  # the whole fetch; what is left then is "unreachable"
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _bound(limit: int) -> str:
+    megabytes = limit / (1024 * 1024)
+    return f"the bound of {megabytes:g} MB" if megabytes >= 1 else f"the bound of {limit} bytes"
+
+
+def _cause(error: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of type `kind` in the chain that led to `error`."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class Pacer:
-    """Keeps at least `delay` seconds between requests, retries included (arXiv's terms)."""
+    """Holds requests back: `delay` after the previous one ended, and past any Retry-After.
+
+    One pacer serves the whole fetch, so a wait arXiv asked for also holds the next batch.
+    """
 
     def __init__(
         self,
@@ -115,158 +237,171 @@ class Pacer:
         self.delay = delay
         self._clock = clock
         self._sleep = sleep
-        self._last_end: float | None = None
+        self._not_before = -math.inf
+
+    def hold(self, seconds: float) -> None:
+        """No request before `seconds` from now (a longer hold already set stays)."""
+        self._not_before = max(self._not_before, self._clock() + seconds)
+
+    def pending(self) -> float:
+        """Seconds until the next request may go."""
+        return max(0.0, self._not_before - self._clock())
 
     def wait(self) -> None:
-        if self._last_end is not None:
-            remaining = self._last_end + self.delay - self._clock()
-            if remaining > 0:
-                self._sleep(remaining)
+        if (seconds := self.pending()) > 0:
+            self._sleep(seconds)
 
     def done(self) -> None:
-        self._last_end = self._clock()
-
-
-class TransientError(Exception):
-    """Worth retrying: timeouts, 429, 5xx, HTML or malformed bodies, unexpected empty pages."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class ServerUnreachable(TransientError):
-    """No connection could be made (or it was dropped)."""
-
-
-class BadRequest(Exception):
-    """HTTP 400: the API rejected some ID of the request."""
-
-
-class PermanentError(Exception):
-    """An answer that retrying will not change (e.g. 404 at a wrong --api-url)."""
+        """A request just ended."""
+        self.hold(self.delay)
 
 
 class ArxivClient:
-    """Fetches one batch of IDs, page by page, each request paced and retried."""
+    """Asks for one page of one batch at a time, paced and retried; one client per fetch.
+
+    The fetch's time bound starts when the client is made.
+    """
 
     def __init__(
         self,
         transport: Transport,
         settings: FetchSettings,
-        pacer: Pacer | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
-        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self.transport = transport
         self.settings = settings
-        self.pacer = pacer or Pacer(settings.delay)
-        self._sleep = sleep
+        self.pacer = Pacer(settings.delay, clock, sleep)
+        self._clock = clock
         self._now = now
-        self.clock = clock
+        self._jitter = jitter
+        self.deadline = clock() + settings.max_fetch_time
         self.requests_sent = 0
-        self.deadline: float | None = None  # monotonic time after which retries stop
+        self._last_trouble: TransientError | None = None
 
-    def fetch_batch(self, ids: Sequence[str]) -> list[Paper]:
-        """All papers the API returns for `ids` (absent ones are simply not in the list)."""
-        papers: list[Paper] = []
-        start = 0
-        page_size = len(ids)
+    def page(self, ids: Sequence[str], start: int) -> FeedPage:
+        """The page of the answer for `ids` that begins at `start`, retried while transient.
+
+        Raise FetchAborted when the attempts are used up (circuit breaker) or time is out.
+        """
+        attempts = self.settings.attempts
+        attempt = 1
         while True:
-            page = self._retrying(functools.partial(self._request, ids, start, page_size))
-            papers.extend(page.papers)
-            start += len(page.papers)
-            # The API may cut a page short of max_results; ask for the rest with `start`.
-            if not page.papers or start >= page.total_results:
-                return papers
+            try:
+                page = self._request(ids, start)
+            except TransientError as error:
+                self._last_trouble = error
+                if attempt >= attempts:
+                    raise FetchAborted(_gave_up(error, attempts)) from None
+                if error.retry_after is None:
+                    self.pacer.hold(self._backoff(attempt))
+                attempt += 1
+                log.warning(
+                    "arXiv answered %s; waiting %.1f s before attempt %d of %d (%d IDs, start %d)",
+                    _answer(error),
+                    self.pacer.pending(),
+                    attempt,
+                    attempts,
+                    len(ids),
+                    start,
+                )
+                continue
+            self._last_trouble = None
+            return page
 
-    def _retrying(self, request: Callable[[], FeedPage]) -> FeedPage:
-        backoff = wait_exponential_jitter(
-            multiplier=self.settings.backoff_initial, max=self.settings.backoff_max
-        )
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter (half to all of the doubled wait)."""
+        base = min(self.settings.max_backoff, self.settings.backoff * 2.0 ** (attempt - 1))
+        return base * (0.5 + self._jitter() / 2)
 
-        def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            retry_after = error.retry_after if isinstance(error, TransientError) else None
-            return max(backoff(state), retry_after or 0.0)
-
-        retrying = Retrying(
-            retry=retry_if_exception_type(TransientError),
-            stop=stop_any(
-                stop_after_attempt(self.settings.max_attempts),
-                stop_before_delay(self.settings.max_retry_seconds),
-                _StopAtDeadline(self),
-            ),
-            wait=wait,
-            sleep=self._sleep,
-            reraise=True,
-        )
-        return retrying(request)
-
-    def _request(self, ids: Sequence[str], start: int, max_results: int) -> FeedPage:
+    def _request(self, ids: Sequence[str], start: int) -> FeedPage:
+        left = self.deadline - self._clock()
+        if self.pacer.pending() >= left:
+            raise FetchAborted(self._out_of_time())
+        self.pacer.wait()
         form = {
             "id_list": ",".join(ids),
             "start": str(start),
             # Always explicit: the API's default of 10 silently truncates longer id_lists.
-            "max_results": str(max_results),
+            "max_results": str(len(ids)),
         }
-        self.pacer.wait()
+        limit = min(self.settings.request_time_limit, max(self.deadline - self._clock(), 0.001))
+        self.requests_sent += 1
         try:
-            self.requests_sent += 1
-            response = self.transport.post(self.settings.api_url, form)
-        except TransportTimeout as error:
-            raise TransientError(str(error)) from None
-        except TransportUnreachable as error:
-            raise ServerUnreachable(str(error)) from None
+            response = self.transport.post(self.settings.api_url, form, time_limit=limit)
         finally:
             self.pacer.done()
-        return self._page(response, start)
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        if retry_after is not None:
+            self.pacer.hold(retry_after)  # a promise, whatever the status and the next batch
+        return self._page(response, start, retry_after)
 
-    def _page(self, response: Response, start: int) -> FeedPage:
+    def _page(self, response: Response, start: int, retry_after: float | None) -> FeedPage:
         status = response.status
         if status == 400:
-            raise BadRequest(_error_summary(response.body) or "HTTP 400")
-        if status == 429 or status >= 500:
-            retry_after = _retry_after(response.headers.get("retry-after"))
-            raise TransientError(f"HTTP {status}", retry_after)
+            raise BatchRejected(_error_summary(response.body) or "HTTP 400", status=400)
+        if status in (413, 414):
+            raise BatchRejected(f"HTTP {status}: the request is too large for arXiv", status=status)
+        if status in _TRANSIENT_STATUSES or status >= 500:
+            raise TransientError(f"HTTP {status}", status=status, retry_after=retry_after)
         if status != 200:
-            raise PermanentError(f"HTTP {status} from {self.settings.api_url}")
-        try:
-            page = parse_feed(response.body, self._now())
-        except MalformedFeed as error:
-            raise TransientError(f"malformed answer: {error}") from None
+            raise FetchAborted(f"HTTP {status} from {self.settings.api_url}; is --api-url right?")
+        if "html" in response.headers.get("content-type", ""):
+            raise MalformedFeed("an HTML page instead of the Atom feed", status=200)
+        page = parse_feed(response.body, self._now())
         # An empty page is a hiccup only if the feed itself says entries should be here;
         # a batch of nonexistent IDs legitimately comes back empty.
-        if not page.papers and page.total_results > start:
-            raise TransientError("empty page although the feed announces results")
+        if page.entries == 0 and page.total_results > start:
+            raise TransientError(
+                f"an empty page although the feed announces {page.total_results} results",
+                status=200,
+            )
         return page
 
+    def _out_of_time(self) -> str:
+        reason = f"the fetch ran out of its time bound ({self.settings.max_fetch_time:g} s)"
+        if self._last_trouble is not None:
+            reason += f" while arXiv answered {_answer(self._last_trouble)}"
+        return reason
 
-class _StopAtDeadline(stop_base):
-    """Never sleep past the whole fetch's deadline waiting for a retry."""
 
-    def __init__(self, client: ArxivClient) -> None:
-        self.client = client
+def _answer(error: TransientError) -> str:
+    if error.retry_after is not None:
+        return f"{error} (Retry-After {error.retry_after:g} s)"
+    return str(error)
 
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        deadline = self.client.deadline
-        upcoming = retry_state.upcoming_sleep or 0.0
-        return deadline is not None and self.client.clock() + upcoming >= deadline
+
+def _gave_up(error: TransientError, attempts: int) -> str:
+    """Why the fetch stopped, in words for the summary."""
+    if error.status == 429:
+        return "arXiv is rate limiting this machine (HTTP 429); nothing lost, run again later"
+    if error.status is not None and error.status >= 500:
+        return (
+            f"arXiv is unavailable (HTTP {error.status}, {attempts} attempts); "
+            "nothing lost, run again later"
+        )
+    return f"arXiv kept failing ({error}, {attempts} attempts); nothing lost, run again later"
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
+    """Retry-After as seconds: either a number or an HTTP date; None if absent or nonsense."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, float((when - datetime.now(UTC)).total_seconds()))
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _error_summary(body: bytes) -> str | None:
@@ -281,71 +416,131 @@ def _error_summary(body: bytes) -> str | None:
 class FetchResult:
     papers: dict[str, Paper] = field(default_factory=dict)
     not_found: list[str] = field(default_factory=list)
-    invalid: dict[str, str] = field(default_factory=dict)  # ID -> the API's reason
-    unreachable: dict[str, str] = field(default_factory=dict)  # ID -> last error
+    invalid: dict[str, str] = field(default_factory=dict)  # ID -> why (the API's or ours)
+    unreachable: dict[str, str] = field(default_factory=dict)  # ID -> why it was not fetched
     requests: int = 0
+
+
+@dataclass
+class _Batch:
+    """What arrived for one batch so far."""
+
+    ids: list[str]
+    papers: dict[str, Paper] = field(default_factory=dict)
+    invalid: dict[str, str] = field(default_factory=dict)
+
+    def waiting(self) -> list[str]:
+        return [i for i in self.ids if i not in self.papers and i not in self.invalid]
+
+    def add(self, page: FeedPage) -> int:
+        """Take a page's entries for this batch; returns how many IDs arrived for the first time."""
+        wanted = set(self.ids)
+        before = len(self.papers) + len(self.invalid)
+        for paper in page.papers:
+            if paper.arxiv_id not in wanted:
+                continue
+            known = self.papers.get(paper.arxiv_id)
+            if known is not None:
+                kept = max(known, paper, key=lambda p: p.latest_version or 0)
+                log.warning(
+                    "arXiv sent %s twice (v%s and v%s); kept v%s",
+                    paper.arxiv_id,
+                    known.latest_version,
+                    paper.latest_version,
+                    kept.latest_version,
+                )
+                paper = kept
+            self.papers[paper.arxiv_id] = paper
+            self.invalid.pop(paper.arxiv_id, None)
+        for arxiv_id, reason in page.invalid.items():
+            if arxiv_id in wanted and arxiv_id not in self.papers:
+                self.invalid[arxiv_id] = f"arXiv sent an entry that cannot be used: {reason}"
+        if page.unidentified:
+            log.warning("arXiv sent %d entries without a usable arXiv ID", page.unidentified)
+        return len(self.papers) + len(self.invalid) - before
 
 
 def fetch_papers(
     ids: Sequence[str],
     client: ArxivClient,
     on_settled: Callable[[Sequence[str], dict[str, Paper]], None] = lambda ids, papers: None,
-    clock: Callable[[], float] = time.monotonic,
 ) -> FetchResult:
-    """Fetch metadata of `ids`; never fatal for one bad or missing ID.
+    """Fetch metadata of `ids`; never fatal for one bad or missing ID, never throws away
+    what arrived.
 
-    `on_settled` receives each set of IDs as soon as it is settled (found, missing,
-    invalid or given up) with the papers found, so a caller can save every batch at once:
-    a run that is killed later keeps what it already fetched.
+    `on_settled` receives each set of IDs as soon as it is settled (found, missing, invalid
+    or given up) with the papers found, so a caller can save every batch at once: a run
+    that is killed later keeps what it already fetched.
     """
-    settings = client.settings
-    deadline = clock() + settings.deadline_seconds
-    client.deadline = deadline
-    size = max(1, min(settings.batch_size, MAX_BATCH_SIZE))
+    size = max(1, min(client.settings.batch_size, MAX_BATCH_SIZE))
     queue = deque(list(ids[i : i + size]) for i in range(0, len(ids), size))
     result = FetchResult()
     while queue:
-        batch = queue.popleft()
-        if clock() >= deadline:
-            _give_up(result, [batch, *queue], "the fetch ran out of its time bound")
-            break
+        batch = _Batch(queue.popleft())
         try:
-            papers = client.fetch_batch(batch)
-        except BadRequest as error:
-            if len(batch) == 1:
-                result.invalid[batch[0]] = str(error)
-                on_settled(batch, {})
-            else:
-                queue.extendleft(reversed(_halves(batch)))
+            short = _fetch_batch(client, batch)
+        except BatchRejected as error:
+            rest = batch.waiting()
+            if len(rest) > 1:
+                queue.extendleft(reversed(_halves(rest)))  # settled when the halves are
+            elif rest and error.status == 400:
+                batch.invalid[rest[0]] = str(error)
+            elif rest:
+                result.unreachable[rest[0]] = str(error)
+            settled = [i for i in batch.ids if len(rest) == 1 or i not in rest]
+            _settle(result, batch, settled, on_settled)
             continue
-        except ServerUnreachable as error:
-            _give_up(result, [batch, *queue], f"arXiv API unreachable: {error}")
+        except FetchAborted as error:
+            log.error("fetch stopped: %s", error)
+            waiting = [*batch.waiting(), *(i for b in queue for i in b)]
+            result.unreachable.update(dict.fromkeys(waiting, str(error)))
+            _settle(result, batch, batch.ids, on_settled)
             break
-        except TransientError as error:
-            if len(batch) == 1:
-                result.unreachable[batch[0]] = f"gave up after retries: {error}"
-                on_settled(batch, {})
-            else:
-                queue.extendleft(reversed(_halves(batch)))
-            continue
-        except PermanentError as error:
-            _give_up(result, [batch, *queue], str(error))
-            break
-        wanted = set(batch)
-        found = {p.arxiv_id: p for p in papers if p.arxiv_id in wanted}
-        result.papers.update(found)
-        result.not_found.extend(i for i in batch if i not in found)
-        on_settled(batch, found)
+        if short is None:
+            result.not_found.extend(batch.waiting())
+        else:
+            result.unreachable.update(dict.fromkeys(batch.waiting(), short))
+        _settle(result, batch, batch.ids, on_settled)
     result.requests = client.requests_sent
     return result
+
+
+def _fetch_batch(client: ArxivClient, batch: _Batch) -> str | None:
+    """Page through the answer for one batch into `batch`.
+
+    Returns None when the answer is complete, or why the paging stopped short.
+    """
+    start = 0
+    while True:
+        page = client.page(batch.ids, start)
+        arrived = batch.add(page)
+        start += page.entries
+        if not batch.waiting() or start >= page.total_results:
+            return None
+        if arrived == 0:
+            # A server that ignores `start` (or announces more than it has) would be asked
+            # for ever: a page with nothing new ends the batch.
+            return (
+                f"arXiv announced {page.total_results} results but its page at start "
+                f"{start - page.entries} brought no new paper"
+            )
+
+
+def _settle(
+    result: FetchResult,
+    batch: _Batch,
+    ids: Sequence[str],
+    on_settled: Callable[[Sequence[str], dict[str, Paper]], None],
+) -> None:
+    """Record what arrived for `ids` and hand it over."""
+    settled = set(ids)
+    found = {i: p for i, p in batch.papers.items() if i in settled}
+    result.papers.update(found)
+    result.invalid.update({i: r for i, r in batch.invalid.items() if i in settled})
+    if ids:
+        on_settled(ids, found)
 
 
 def _halves(batch: list[str]) -> list[list[str]]:
     middle = len(batch) // 2
     return [batch[:middle], batch[middle:]]
-
-
-def _give_up(result: FetchResult, batches: list[list[str]], reason: str) -> None:
-    for batch in batches:
-        for arxiv_id in batch:
-            result.unreachable[arxiv_id] = reason

@@ -61,8 +61,9 @@ class Summary:
 
     @property
     def exit_status(self) -> int:
-        """0 when every arXiv link has metadata, else 1."""
-        return 1 if self.missing else 0
+        """0 when every arXiv link has metadata and a refresh re-fetched every paper, else 1
+        (a refresh that kept cached records must not pass silently in the weekly job)."""
+        return 1 if self.missing or self.kept_cached else 0
 
     def to_json(self) -> dict[str, Any]:
         """The summary for machines; the scheduled job commits `written` with `commit_message`."""
@@ -103,7 +104,7 @@ class Summary:
         for arxiv_id in self.not_found:
             lines.append(f"    not found on arXiv: {arxiv_id}")
         for arxiv_id, reason in sorted(self.invalid.items()):
-            lines.append(f"    rejected by arXiv:  {arxiv_id} ({reason})")
+            lines.append(f"    invalid:            {arxiv_id} ({reason})")
         by_reason: dict[str, list[str]] = {}
         for arxiv_id, reason in sorted(self.unreachable.items()):
             by_reason.setdefault(reason, []).append(arxiv_id)
@@ -111,8 +112,8 @@ class Summary:
             lines.append(f"    not fetched ({reason}): {', '.join(ids)}")
         if self.kept_cached:
             lines.append(
-                f"    kept the cached record of {len(self.kept_cached)} papers "
-                f"that could not be fetched again: {', '.join(sorted(self.kept_cached))}"
+                f"    kept from cache: {len(self.kept_cached)} papers could not be fetched "
+                f"again, their cached records stay: {', '.join(sorted(self.kept_cached))}"
             )
         if self.offline_missing:
             lines.append(f"    offline, not in the cache: {', '.join(self.offline_missing)}")
@@ -136,6 +137,11 @@ class Summary:
             lines.append(f"  files unchanged  {', '.join(str(p) for p in self.unchanged_files)}")
         if self.missing:
             lines.append(f"  {len(self.missing)} arXiv papers have no metadata: exit status 1")
+        if self.kept_cached:
+            lines.append(
+                f"  refresh incomplete: {len(self.kept_cached)} papers kept from cache: "
+                "exit status 1"
+            )
         return "\n".join(lines)
 
 

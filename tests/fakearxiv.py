@@ -9,8 +9,11 @@ mocked. Its answers follow the recorded responses in `shared/arxiv-api/recorded/
 - `id_list` semantics: unknown well-formed IDs are silently absent, a malformed ID makes the
   whole request a 400 Error feed, `vN` selects a version, the default `max_results` of 10
   silently truncates, pages come from `start`, a GET with a very long URL gets 414.
-- Faults on demand (`fail_next`, `fail_when`): 5xx/429, hangs, HTML pages, truncated or
-  empty feeds, dropped connections.
+- Faults on demand (`fail_next`, `fail_when`): 5xx/429/413, hangs, HTML pages, truncated or
+  empty feeds, dropped connections, bodies trickling in, oversized bodies, DOCTYPEs with
+  entities, duplicate entries.
+- Rude servers on demand: `ignore_start` (every page is the first), `extra_total` (announce
+  more results than exist).
 - Every request is logged (`requests`) with its arrival time, for pacing assertions.
 
 No pytest imports: the benchmark imports this module as `tests.fakearxiv`.
@@ -29,7 +32,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,7 +79,10 @@ _STATUS_PHRASES = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
-_FAULT_KINDS = frozenset({"hang", "html", "truncated", "empty", "drop"})
+_FAULT_KINDS = frozenset(
+    {"hang", "html", "truncated", "empty", "drop", "trickle", "huge", "doctype", "duplicate"}
+)
+_HUGE_CHUNK = 1024 * 1024
 
 
 def reference_data() -> Path:
@@ -240,6 +246,8 @@ class _Fault:
     retry_after: float | str | EllipsisType | None = ...
     total: int | None = None
     announce_full_length: bool = False
+    size: int = 0  # "huge": bytes of the abstract
+    interval: float = 1.0  # "trickle": seconds between two bytes
 
 
 @dataclass
@@ -256,6 +264,10 @@ class _Reply:
     body: bytes = b""
     hang: bool = False
     send_only: int | None = None  # announce the full length, send this many bytes, then close
+    trickle: float | None = None  # send the body one byte per this many seconds
+    chunks: Callable[[], Iterator[bytes]] | None = None  # a body made while it is sent
+    length: int | None = None  # Content-Length of `chunks` (None: close-delimited)
+    record: RecordedRequest | None = None
 
 
 def _html_page(status: int, text: str) -> bytes:
@@ -403,6 +415,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status is None:
             self.close_connection = True
             return
+        if reply.chunks is not None or reply.trickle is not None:
+            self._stream(reply)
+            return
         self.send_response(reply.status, _STATUS_PHRASES.get(reply.status))
         for name, value in reply.headers:
             self.send_header(name, value)
@@ -419,6 +434,41 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.send_only is not None:
             self.close_connection = True
 
+    def _stream(self, reply: _Reply) -> None:
+        """A body sent piece by piece: trickling bytes, or a huge body made on the fly."""
+        assert reply.status is not None
+        fake = self.server.fake
+        self.send_response(reply.status, _STATUS_PHRASES.get(reply.status))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        length = len(reply.body) if reply.chunks is None else reply.length
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if reply.chunks is not None:
+            pieces: Iterator[bytes] = reply.chunks()
+        else:
+            pieces = (reply.body[i : i + 1] for i in range(len(reply.body)))
+        ends = time.monotonic() + fake.hang_cap
+        sent = 0
+        try:
+            for piece in pieces:
+                self.wfile.write(piece)
+                self.wfile.flush()
+                sent += len(piece)
+                if reply.trickle is not None and (
+                    fake._closing.wait(reply.trickle) or time.monotonic() > ends
+                ):
+                    break
+        except OSError:
+            pass  # the client gave up first: that is what these faults are for
+        finally:
+            if reply.record is not None:
+                with fake._lock:
+                    reply.record.bytes_sent = sent
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request log is `FakeArxiv.requests`."""
 
@@ -433,11 +483,15 @@ class FakeArxiv:
         max_url_length: int = DEFAULT_MAX_URL_LENGTH,
         page_cap: int = PAGE_CAP,
         hang_cap: float = HANG_CAP_SECONDS,
+        ignore_start: bool = False,
+        extra_total: int = 0,
     ) -> None:
         self.response_delay = response_delay  # seconds before every answer
         self.max_url_length = max_url_length  # longer GET URLs get 414; POST has no limit
         self.page_cap = page_cap  # most entries in one answer, whatever max_results says
         self.hang_cap = hang_cap  # a "hang" ends after this long even without close()
+        self.ignore_start = ignore_start  # rude: every page is served from the first entry
+        self.extra_total = extra_total  # rude: totalResults announces this many too many
         self.requests: list[RecordedRequest] = []
         self._papers: dict[str, dict[int, PaperVersion]] = {}
         self._cache: dict[tuple[str, int], bytes] = {}
@@ -719,6 +773,8 @@ class FakeArxiv:
         retry_after: float | str | EllipsisType | None = ...,
         total: int | None = None,
         announce_full_length: bool = False,
+        size: int = 64 * 1024 * 1024 + 1,
+        interval: float = 1.0,
     ) -> None:
         """Queue a fault for each of the next `times` requests (after earlier queued ones).
 
@@ -729,8 +785,13 @@ class FakeArxiv:
         closed early), `"empty"` (200 feed announcing `total` results, default the real
         count or 1, without entries), `"drop"` (connection closed without an answer).
         `retry_after`: the Retry-After header (default: 1 for 503, none otherwise; None omits).
+        `"trickle"`: the real answer, one byte every `interval` seconds. `"huge"`: 200 with a
+        feed whose one entry has an abstract of `size` bytes, made while it is sent (with
+        `announce_full_length` a Content-Length, else close-delimited). `"doctype"`: the real
+        feed with a DOCTYPE declaring nested entities (a small "billion laughs") used in its
+        title. `"duplicate"`: every entry also served again as version 1, after the others.
         """
-        fault = self._fault(kind, retry_after, total, announce_full_length)
+        fault = self._fault(kind, retry_after, total, announce_full_length, size, interval)
         with self._lock:
             self._faults.extend(dataclasses.replace(fault) for _ in range(times))
 
@@ -743,13 +804,16 @@ class FakeArxiv:
         retry_after: float | str | EllipsisType | None = ...,
         total: int | None = None,
         announce_full_length: bool = False,
+        size: int = 64 * 1024 * 1024 + 1,
+        interval: float = 1.0,
     ) -> None:
         """Apply a fault to every request whose ID list satisfies `predicate`.
 
         For "poisoned batch" tests, e.g. `fail_when(lambda ids: "2101.00007" in ids, "500")`.
         `times` limits how often (default: always). Queued `fail_next` faults come first.
+        Kinds and options as for `fail_next`.
         """
-        fault = self._fault(kind, retry_after, total, announce_full_length)
+        fault = self._fault(kind, retry_after, total, announce_full_length, size, interval)
         with self._lock:
             self._rules.append(_Rule(predicate, fault, times))
 
@@ -765,10 +829,12 @@ class FakeArxiv:
         retry_after: float | str | EllipsisType | None,
         total: int | None,
         announce_full_length: bool,
+        size: int = 0,
+        interval: float = 1.0,
     ) -> _Fault:
         if kind not in _FAULT_KINDS and not (kind.isdigit() and len(kind) == 3):
             raise ValueError(f"unknown fault kind {kind!r}")
-        return _Fault(kind, retry_after, total, announce_full_length)
+        return _Fault(kind, retry_after, total, announce_full_length, size, interval)
 
     def _take_fault(self, ids: list[str]) -> _Fault | None:
         with self._lock:
@@ -817,6 +883,7 @@ class FakeArxiv:
             record.status = reply.status
             sent = len(reply.body) if reply.send_only is None else reply.send_only
             record.bytes_sent = sent if reply.status is not None else 0
+        reply.record = record
         return reply
 
     def _query(self, params: Mapping[str, str], ids: list[str], fault: _Fault | None) -> _Reply:
@@ -839,12 +906,16 @@ class FakeArxiv:
             parsed.append(one)
         with self._lock:
             found = [e for e in (self._entry(b, v) for b, v in parsed) if e is not None]
-        page = found[start : start + min(max_results, self.page_cap)]
+            older = [e for e in (self._entry(b, 1) for b, _ in parsed) if e is not None]
+        first = 0 if self.ignore_start else start
+        page = found[first : first + min(max_results, self.page_cap)]
         if fault is not None and fault.kind == "empty":
             page = []
             total = fault.total if fault.total is not None else max(1, len(found))
         else:
-            total = len(found)
+            total = len(found) + self.extra_total
+        if fault is not None and fault.kind == "duplicate":
+            page = [*page, *older]
         head = _feed_head(
             params.get("search_query", ""), params.get("id_list", ""), start, max_results, total
         )
@@ -859,8 +930,23 @@ class FakeArxiv:
         if kind == "html":
             page = _html_page(0, "arXiv is undergoing maintenance. Please try again later.")
             return _Reply(200, [("Content-Type", _HTML_TYPE)], page)
-        if kind == "empty":
+        if kind in ("empty", "duplicate"):
             return reply  # built by _query
+        if kind == "trickle":
+            return dataclasses.replace(reply, trickle=fault.interval)
+        if kind == "huge":
+            return _huge_reply(fault.size, fault.announce_full_length)
+        if kind == "doctype":
+            doctype = (
+                b"<!DOCTYPE feed [\n"
+                b' <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">\n'
+                b' <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n'
+                b' <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n'
+                b"]>\n"
+            )
+            body = reply.body.replace(b"?>\n", b"?>\n" + doctype, 1)
+            body = body.replace(b"<title>", b"<title>&c;", 1)
+            return dataclasses.replace(reply, body=body)
         if kind == "truncated":
             body = reply.body
             entry = body.find(b"<entry>")
@@ -891,6 +977,34 @@ class FakeArxiv:
 
 def _atom(status: int, body: bytes) -> _Reply:
     return _Reply(status, [("Content-Type", _ATOM_TYPE)], body)
+
+
+def _huge_reply(size: int, announce_length: bool) -> _Reply:
+    """200 with a well-formed feed whose one entry has an abstract of `size` bytes."""
+    head = _FEED_OPEN + _feed_head("", "2101.99999", 0, 1, 1)
+    entry_open = (
+        b"  <entry>\n    <id>http://arxiv.org/abs/2101.99999v1</id>\n"
+        b"    <title>Huge</title>\n    <published>2021-01-01T00:00:00Z</published>\n"
+        b"    <summary>"
+    )
+    tail = b"</summary>\n  </entry>\n" + _FEED_CLOSE
+
+    def chunks() -> Iterator[bytes]:
+        yield head + entry_open
+        left = size
+        block = b"a" * _HUGE_CHUNK
+        while left > 0:
+            yield block[: min(left, _HUGE_CHUNK)]
+            left -= _HUGE_CHUNK
+        yield tail
+
+    length = len(head) + len(entry_open) + size + len(tail)
+    return _Reply(
+        200,
+        [("Content-Type", _ATOM_TYPE)],
+        chunks=chunks,
+        length=length if announce_length else None,
+    )
 
 
 _SYNTHETIC_WORDS = (

@@ -141,8 +141,8 @@ def test_refresh_that_fails_keeps_the_cached_records(
     fake.fail_when(lambda ids: True, "503")
     before = snapshot_of(project)
     args = ("--refresh", "--api-url", fake.url, "--max-fetch-time", "1", "--timeout", "1")
-    assert enrich(project, *args) == 0
-    assert "kept the cached record of 31 papers" in capsys.readouterr().out
+    assert enrich(project, *args) == 1  # the weekly job must not pass silently
+    assert "kept from cache: 31 papers could not be fetched again" in capsys.readouterr().out
     assert snapshot_of(project) == before
 
 
