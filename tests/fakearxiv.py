@@ -452,22 +452,21 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             pieces = (reply.body[i : i + 1] for i in range(len(reply.body)))
         ends = time.monotonic() + fake.hang_cap
-        sent = 0
+        record = reply.record or RecordedRequest(0.0, "", {}, [], {})
+        with fake._lock:
+            record.bytes_sent = 0  # counted as it goes out
         try:
             for piece in pieces:
                 self.wfile.write(piece)
                 self.wfile.flush()
-                sent += len(piece)
+                with fake._lock:
+                    record.bytes_sent += len(piece)
                 if reply.trickle is not None and (
                     fake._closing.wait(reply.trickle) or time.monotonic() > ends
                 ):
                     break
         except OSError:
             pass  # the client gave up first: that is what these faults are for
-        finally:
-            if reply.record is not None:
-                with fake._lock:
-                    reply.record.bytes_sent = sent
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request log is `FakeArxiv.requests`."""

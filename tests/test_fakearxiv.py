@@ -7,6 +7,7 @@ that was not recorded (default max_results, paging, 414 on long GETs) and every 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -504,6 +505,64 @@ def test_a_poisoned_id_fails_every_batch_that_contains_it(
 def test_fail_when_can_be_limited(fake: FakeArxiv, http: httpx.Client) -> None:
     fake.fail_when(lambda request_ids: True, "502", times=1)
     assert [ok(fake, http).status_code for _ in range(2)] == [502, 200]
+
+
+def test_trickle_sends_the_real_answer_one_byte_at_a_time(
+    fake: FakeArxiv, http: httpx.Client
+) -> None:
+    fake.fail_next("trickle", interval=0.05)
+    started = time.monotonic()
+    with http.stream("POST", fake.url, data={"id_list": "1706.03762"}) as reply:
+        pieces = list(itertools.islice(reply.iter_bytes(), 5))
+        assert b"".join(pieces) == b"<?xml"
+    assert time.monotonic() - started >= 4 * 0.05
+    assert int(reply.headers["Content-Length"]) > 1000  # the whole answer is announced
+    assert fake.requests[0].bytes_sent < 1000  # and only what was read got out
+
+
+def test_huge_announces_its_length_or_sends_until_closed(
+    fake: FakeArxiv, http: httpx.Client
+) -> None:
+    fake.fail_next("huge", size=3 * 1024 * 1024, announce_full_length=True)
+    fake.fail_next("huge", size=3 * 1024 * 1024)
+    announced, unannounced = ok(fake, http), ok(fake, http)
+    assert int(announced.headers["Content-Length"]) == len(announced.content) > 3 * 1024 * 1024
+    assert "Content-Length" not in unannounced.headers
+    assert unannounced.content == announced.content
+    (entry,) = ET.fromstring(announced.content).iter("{http://www.w3.org/2005/Atom}summary")
+    assert len(entry.text or "") == 3 * 1024 * 1024
+
+
+def test_doctype_declares_entities_used_in_the_title(fake: FakeArxiv, http: httpx.Client) -> None:
+    fake.fail_next("doctype")
+    body = ok(fake, http).content
+    assert b"<!DOCTYPE feed [" in body and b"<title>&c;" in body
+    # Expanded, the first title would be 60 x 16 x 16 characters longer.
+    title = ET.fromstring(body).findtext("{http://www.w3.org/2005/Atom}title") or ""
+    assert title.startswith("a" * 15360)
+
+
+def test_duplicate_serves_version_1_again_after_the_entries(
+    fake: FakeArxiv, http: httpx.Client
+) -> None:
+    fake.set_version("1706.03762", 7)
+    fake.fail_next("duplicate")
+    ids = [entry_id for entry_id, _ in entries(ok(fake, http).content)]
+    assert ids[2:] == [
+        "http://arxiv.org/abs/1706.03762v1",
+        "http://arxiv.org/abs/1810.04805v1",
+    ]
+    assert ids[0] == "http://arxiv.org/abs/1706.03762v7"
+
+
+def test_a_server_that_ignores_start_and_inflates_the_total(http: httpx.Client) -> None:
+    with FakeArxiv(ignore_start=True, extra_total=5) as server:
+        ids = server.add_synthetic(4)
+        data = {"id_list": ",".join(ids), "max_results": "2"}
+        first = http.post(server.url, data={**data, "start": "0"}).content
+        second = http.post(server.url, data={**data, "start": "2"}).content
+    assert entries(first) == entries(second)
+    assert opensearch(first)[0] == 4 + 5
 
 
 def test_unknown_fault_kinds_are_refused(fake: FakeArxiv) -> None:
