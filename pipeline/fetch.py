@@ -196,7 +196,7 @@ class HttpxTransport(Transport):
             if size > self._max_bytes:
                 raise MalformedFeed(f"an answer over {_bound(self._max_bytes)}")
             if time.monotonic() > ends:
-                raise TransientError(f"the answer took longer than {limit:g} s (request limit)")
+                raise TransientError(f"answer took longer than {limit:.3g} s (request limit)")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -300,7 +300,7 @@ class ArxivClient:
                     self.pacer.hold(self._backoff(attempt))
                 attempt += 1
                 log.warning(
-                    "arXiv answered %s; waiting %.1f s before attempt %d of %d (%d IDs, start %d)",
+                    "arXiv: %s; waiting %.1f s before attempt %d of %d (%d IDs, start %d)",
                     _answer(error),
                     self.pacer.pending(),
                     attempt,
@@ -364,7 +364,7 @@ class ArxivClient:
     def _out_of_time(self) -> str:
         reason = f"the fetch ran out of its time bound ({self.settings.max_fetch_time:g} s)"
         if self._last_trouble is not None:
-            reason += f" while arXiv answered {_answer(self._last_trouble)}"
+            reason += f"; arXiv's last trouble: {_answer(self._last_trouble)}"
         return reason
 
 
@@ -436,20 +436,12 @@ class _Batch:
         """Take a page's entries for this batch; returns how many IDs arrived for the first time."""
         wanted = set(self.ids)
         before = len(self.papers) + len(self.invalid)
-        for paper in page.papers:
+        for paper in _highest_versions(page.papers):
             if paper.arxiv_id not in wanted:
                 continue
             known = self.papers.get(paper.arxiv_id)
-            if known is not None:
-                kept = max(known, paper, key=lambda p: p.latest_version or 0)
-                log.warning(
-                    "arXiv sent %s twice (v%s and v%s); kept v%s",
-                    paper.arxiv_id,
-                    known.latest_version,
-                    paper.latest_version,
-                    kept.latest_version,
-                )
-                paper = kept
+            if known is not None:  # a page repeated by a server that ignores `start`
+                paper = max(known, paper, key=_version)
             self.papers[paper.arxiv_id] = paper
             self.invalid.pop(paper.arxiv_id, None)
         for arxiv_id, reason in page.invalid.items():
@@ -458,6 +450,29 @@ class _Batch:
         if page.unidentified:
             log.warning("arXiv sent %d entries without a usable arXiv ID", page.unidentified)
         return len(self.papers) + len(self.invalid) - before
+
+
+def _version(paper: Paper) -> int:
+    return paper.latest_version or 0
+
+
+def _highest_versions(papers: Sequence[Paper]) -> list[Paper]:
+    """One paper per ID: two entries for one ID in one answer keep the highest version."""
+    kept: dict[str, Paper] = {}
+    for paper in papers:
+        known = kept.get(paper.arxiv_id)
+        if known is not None:
+            winner = max(known, paper, key=_version)
+            log.warning(
+                "arXiv sent %s twice in one answer (v%s and v%s); kept v%s",
+                paper.arxiv_id,
+                known.latest_version,
+                paper.latest_version,
+                winner.latest_version,
+            )
+            paper = winner
+        kept[paper.arxiv_id] = paper
+    return list(kept.values())
 
 
 def fetch_papers(

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.atom import MalformedFeed, parse_feed
+from pipeline.atom import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, MalformedFeed, parse_feed
 from tests.conftest import RECORDINGS
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
@@ -105,3 +107,44 @@ def test_truncated_xml_is_malformed() -> None:
     _, body = recorded("id_astro-ph_0601001")
     with pytest.raises(MalformedFeed):
         parse_feed(body[: len(body) // 2], NOW)
+
+
+def test_a_doctype_is_refused_before_any_entity_is_read() -> None:
+    _, body = recorded("id_1605.08386")
+    hostile = body.replace(
+        b"?>\n",
+        b'?>\n<!DOCTYPE feed [<!ENTITY secret SYSTEM "file:///etc/hostname">]>\n',
+        1,
+    ).replace(b"<title>Heat-bath", b"<title>&secret;Heat-bath", 1)
+    assert hostile != body
+    with pytest.raises(MalformedFeed, match="DOCTYPE"):
+        parse_feed(hostile, NOW)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    title=st.integers(min_value=1, max_value=MAX_TITLE_CHARS + 50),
+    abstract=st.integers(min_value=0, max_value=MAX_ABSTRACT_CHARS + 50),
+    published=st.sampled_from(["2016-05-26T17:59:46Z", "2016-05-26", "26/05/2016", ""]),
+)
+def test_an_entry_is_kept_exactly_when_its_fields_are_within_the_limits(
+    title: int, abstract: int, published: str
+) -> None:
+    _, body = recorded("id_1605.08386")
+    root = body.decode()
+    start = root.index("<title>Heat-bath")
+    end = root.index("</title>", start)
+    root = root[:start] + "<title>" + "T" * title + root[end:]
+    start = root.index("<summary>")
+    end = root.index("</summary>", start)
+    root = root[:start] + "<summary>" + "a" * abstract + root[end:]
+    root = root.replace("<published>2016-05-26T17:59:46Z", f"<published>{published}", 1)
+    page = parse_feed(root.encode(), NOW)
+    fine = (
+        title <= MAX_TITLE_CHARS
+        and abstract <= MAX_ABSTRACT_CHARS
+        and published.startswith("2016-")
+    )
+    assert (len(page.papers), len(page.invalid)) == ((1, 0) if fine else (0, 1))
+    if not fine:
+        assert list(page.invalid) == ["1605.08386"]

@@ -27,7 +27,7 @@ def test_a_429_storm_on_the_seed_list_stops_after_a_few_requests_and_loses_nothi
     assert f"not fetched ({RATE_LIMITED}): " in captured.out
     assert "31 arXiv papers have no metadata: exit status 1" in captured.out
     # Each wait is one line on stderr: what arXiv answered, how long, attempt k of n.
-    assert "arXiv answered HTTP 429 (Retry-After 1 s); waiting 1.0 s before attempt 2 of 4" in (
+    assert "arXiv: HTTP 429 (Retry-After 1 s); waiting 1.0 s before attempt 2 of 4" in (
         captured.err
     )
 

@@ -92,10 +92,8 @@ def test_each_retry_is_one_log_line_with_the_answer_the_wait_and_the_attempt(
         fetch_papers(SEED_IDS[:3], client(fake))
     lines = [r.getMessage() for r in caplog.records]
     assert lines == [
-        "arXiv answered HTTP 429 (Retry-After 0.1 s); waiting 0.1 s before attempt 2 of 4 "
-        "(3 IDs, start 0)",
-        "arXiv answered HTTP 429 (Retry-After 0.1 s); waiting 0.1 s before attempt 3 of 4 "
-        "(3 IDs, start 0)",
+        "arXiv: HTTP 429 (Retry-After 0.1 s); waiting 0.1 s before attempt 2 of 4 (3 IDs, start 0)",
+        "arXiv: HTTP 429 (Retry-After 0.1 s); waiting 0.1 s before attempt 3 of 4 (3 IDs, start 0)",
     ]
 
 
@@ -113,7 +111,7 @@ def test_a_retry_after_past_the_time_bound_ends_the_fetch_at_once(fake: FakeArxi
     result = fetch_papers(SEED_IDS, client(fake, max_fetch_time=5.0))
     assert time.monotonic() - started < 2
     assert len(fake.requests) == 1
-    assert "time bound (5 s) while arXiv answered HTTP 429" in result.unreachable[SEED_IDS[0]]
+    assert "time bound (5 s); arXiv's last trouble: HTTP 429" in result.unreachable[SEED_IDS[0]]
 
 
 def test_the_time_bound_is_checked_before_every_request(fake: FakeArxiv) -> None:
@@ -217,7 +215,7 @@ def test_two_entries_for_one_id_keep_the_highest_version(
         result = fetch_papers(["1706.03762", "1810.04805"], client(fake))
     paper = result.papers["1706.03762"]
     assert (paper.latest_version, paper.title) == (7, "Attention Is All You Need, Again")
-    assert "arXiv sent 1706.03762 twice (v7 and v1); kept v7" in caplog.text
+    assert "arXiv sent 1706.03762 twice in one answer (v7 and v1); kept v7" in caplog.text
 
 
 # -- size limits and no DTDs --
