@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.bibtex import bibtex_text
 from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.catalog import InvalidArxivLink, build_catalog, catalog_csv, distinct_arxiv_ids
 from pipeline.errors import InputError, RoundTripError
@@ -87,6 +88,7 @@ def enrich(
     planned: list[tuple[Path, str | bytes]] = [
         (options.outputs / "papers.parquet", parquet_bytes(rows)),
         (options.outputs / "papers.csv", csv_text(rows)),
+        (options.outputs / "papers.bib", bibtex_text(entries, papers)),
         (options.outputs / "README.md", outputs_readme()),
         (options.catalog, catalog_csv(entries)),
     ]

@@ -21,7 +21,12 @@ from pipeline.parse import parse_links
 from tests.conftest import REPO
 from tests.fakearxiv import FakeArxiv
 
-OUTPUTS = ("outputs/papers.parquet", "outputs/papers.csv", "outputs/README.md")
+OUTPUTS = (
+    "outputs/papers.parquet",
+    "outputs/papers.csv",
+    "outputs/papers.bib",
+    "outputs/README.md",
+)
 
 
 @pytest.fixture

@@ -1,0 +1,188 @@
+"""papers.bib: parsed back with bibtexparser, on the seed list and on awkward metadata."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from bibtexparser.entrypoint import parse_string
+from bibtexparser.library import Library
+from bibtexparser.middlewares import LatexDecodingMiddleware
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.bibtex import FIELD_ORDER, bibtex_text, citation_keys, latex
+from pipeline.catalog import build_catalog
+from pipeline.models import Author, CatalogEntry, Paper
+from pipeline.parse import parse_links
+from pipeline.snapshot import papers_from_snapshot
+from tests.conftest import SNAPSHOT
+
+
+@pytest.fixture
+def seed(seed_text: str) -> tuple[list[CatalogEntry], dict[str, Paper]]:
+    entries, _ = build_catalog(parse_links(seed_text))
+    papers = {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
+    return entries, papers
+
+
+def paper(arxiv_id: str, title: str, authors: list[str], year: int = 2020, **more: object) -> Paper:
+    base = Paper(
+        arxiv_id=arxiv_id,
+        latest_version=1,
+        title=title,
+        authors=tuple(Author(a) for a in authors),
+        abstract="An abstract.",
+        published=datetime(year, 5, 1, tzinfo=UTC),
+        updated=None,
+        primary_category="cs.CL",
+        categories=("cs.CL",),
+        comment=None,
+        journal_ref=None,
+        doi=None,
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}v1",
+        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v1",
+        source="arxiv-api",
+        fetched_at=None,
+    )
+    return replace(base, **more)  # type: ignore[arg-type]
+
+
+def entry(position: int, arxiv_id: str) -> CatalogEntry:
+    return CatalogEntry(
+        position, "Papers", "", "x", f"https://arxiv.org/abs/{arxiv_id}", "arxiv", arxiv_id,
+        None, None, position,
+    )  # fmt: skip
+
+
+def as_tex_reads(text: str) -> str:
+    """What TeX makes of ligatures arXiv authors type: `--` is an en dash, `''` a quote."""
+    text = " ".join(text.split())
+    for typed, printed in (("---", "—"), ("--", "–"), ("''", "”"), ("``", "“")):
+        text = text.replace(typed, printed)
+    return text
+
+
+def parse(text: str) -> Library:
+    library = parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    assert not library.failed_blocks, [b.error for b in library.failed_blocks]
+    return library
+
+
+def test_seed_list_has_one_entry_per_paper_in_arxiv_form(
+    seed: tuple[list[CatalogEntry], dict[str, Paper]],
+) -> None:
+    entries, papers = seed
+    library = parse(bibtex_text(entries, papers))
+    ids = list(dict.fromkeys(e.arxiv_id for e in entries if e.arxiv_id))
+    assert [e["eprint"] for e in library.entries] == ids  # list order, duplicates once
+    keys = [e.key for e in library.entries]
+    assert len(set(keys)) == len(keys)
+    for bib in library.entries:
+        source = papers[bib["eprint"]]
+        assert bib.entry_type == "misc"
+        # A snapshot record may not know the primary category: then there is no primaryClass.
+        expected = [k for k in FIELD_ORDER if k != "doi"]
+        if source.primary_category is None:
+            expected.remove("primaryClass")
+        assert [f.key for f in bib.fields] == expected
+        assert bib["title"] == as_tex_reads(source.title)
+        assert bib["author"].split(" and ") == [as_tex_reads(a.name) for a in source.authors]
+        assert source.published is not None
+        assert bib["year"] == str(source.published.year)
+        assert bib["archivePrefix"] == "arXiv"
+        if source.primary_category:
+            assert bib["primaryClass"] == source.primary_category
+        assert bib["url"] == f"https://arxiv.org/abs/{source.arxiv_id}"
+        surname = re.sub(r"[^a-z]", "", source.authors[0].name.split()[-1].lower())
+        assert re.fullmatch(rf"{surname}{source.published.year}[a-z0-9]+", bib.key), bib.key
+
+
+def test_known_keys_of_the_seed(seed: tuple[list[CatalogEntry], dict[str, Paper]]) -> None:
+    keys = {e["eprint"]: e.key for e in parse(bibtex_text(*seed)).entries}
+    assert keys["1706.03762"] == "vaswani2017attention"
+    assert keys["1810.04805"] == "devlin2018bert"
+    assert keys["2305.13245"] == "ainslie2023gqa"
+
+
+def test_same_input_same_bytes(seed: tuple[list[CatalogEntry], dict[str, Paper]]) -> None:
+    entries, papers = seed
+    assert bibtex_text(entries, papers) == bibtex_text(entries, dict(reversed(papers.items())))
+
+
+def test_doi_is_written_when_the_paper_has_one() -> None:
+    with_doi = paper("2001.00001", "Title", ["Ann Lee"], doi="10.1000/xyz_1")
+    (bib,) = parse(bibtex_text([entry(1, "2001.00001")], {"2001.00001": with_doi})).entries
+    assert bib["doi"] == "10.1000/xyz_1"
+    assert [f.key for f in bib.fields] == list(FIELD_ORDER)
+
+
+def test_papers_without_metadata_are_left_out() -> None:
+    known = paper("2001.00001", "Known", ["Ann Lee"])
+    text = bibtex_text([entry(1, "2001.00001"), entry(2, "2001.99999")], {"2001.00001": known})
+    assert [e["eprint"] for e in parse(text).entries] == ["2001.00001"]
+
+
+def test_shared_keys_get_suffixes_and_older_keys_do_not_move() -> None:
+    first = paper("2001.00002", "On the Attention of Models", ["Ann Lee"])
+    second = paper("2003.00001", "Attention, again", ["Bo Lee"])
+    assert citation_keys([second, first]) == {
+        "2001.00002": "lee2020attention",
+        "2003.00001": "lee2020attentionb",
+    }
+    third = paper("2005.00001", "Attention at last", ["Cy Lee"])
+    keys = citation_keys([third, first, second])
+    assert keys["2001.00002"] == "lee2020attention"
+    assert keys["2003.00001"] == "lee2020attentionb"
+    assert keys["2005.00001"] == "lee2020attentionc"
+    # An old-style ID from 1999 comes before every new-style ID.
+    old = paper("cs/9912001", "Attention", ["Di Lee"])
+    assert citation_keys([first, old])["cs/9912001"] == "lee2020attention"
+
+
+def test_keys_are_ascii_and_skip_stop_words_and_tex() -> None:
+    odd = paper("2001.00001", "The $\\alpha$-Élan of Things", ["Łucja Müller-Żółć Jr."])
+    assert citation_keys([odd]) == {"2001.00001": "mullerzolc2020elan"}
+    nameless = paper("2001.00002", "中文", ["李"])
+    assert citation_keys([nameless]) == {"2001.00002": "anon2020"}
+
+
+def test_tex_in_titles_is_kept_and_bare_specials_are_escaped() -> None:
+    assert latex("$\\alpha$-tuning of {BERT} for 50% of Q&A_x #1") == (
+        "$\\alpha$-tuning of {BERT} for 50{\\%} of Q{\\&}A{\\_}x {\\#}1"
+    )
+    assert latex("Caf\\'e  au\nlait") == "Caf\\'e au lait"
+    assert latex("Federico Lebrón") == "Federico Lebr{\\'o}n"
+    assert latex("costs 1$ and 2$") == "costs 1{\\$} and 2{\\$}"
+    # Unbalanced braces would swallow the rest of the file: they are escaped.
+    assert latex("a { b") == "a {\\textbraceleft} b"
+    assert latex("a } b {") == "a {\\textbraceright} b {\\textbraceleft}"
+
+
+# Text a title or a name may hold, without TeX of its own (`\\`, `$`, `^` decode back differently).
+PLAIN = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019 .,:;-'()&%#_~éÉüßøŁçñ中文—“”")),
+    min_size=1,
+    max_size=40,
+).filter(str.strip)
+
+
+@given(title=PLAIN, name=PLAIN)
+def test_escaped_values_round_trip(title: str, name: str) -> None:
+    name = name.replace(" and ", " ")
+    record = paper("2001.00001", title, [name])
+    (bib,) = parse(bibtex_text([entry(1, "2001.00001")], {"2001.00001": record})).entries
+    assert bib["title"] == as_tex_reads(title)
+    assert bib["author"] == as_tex_reads(name)
+
+
+@given(title=st.text(alphabet=st.sampled_from(list("ab {}\\$&")), min_size=1, max_size=30))
+def test_any_braces_and_backslashes_still_give_a_parsable_file(title: str) -> None:
+    record = paper("2001.00001", title, ["Ann Lee"])
+    text = bibtex_text([entry(1, "2001.00001")], {"2001.00001": record})
+    library = parse_string(text)
+    assert not library.failed_blocks
+    (bib,) = library.entries
+    assert bib["eprint"] == "2001.00001"  # the title did not swallow the fields after it
