@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline enrich [options]` and `python -m pipeline import-snapshot`.
+"""Command line: `python -m pipeline enrich [options]`, `import-snapshot` and `site`.
 
 Exit status: 0 every arXiv link has metadata; 1 the run finished, but some arXiv papers have
 no metadata, or a --refresh kept cached records it could not re-fetch (outputs still
@@ -152,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("snapshot", type=Path, help="papers.jsonl of shared/arxiv-snapshot")
     imp.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
+
+    site = commands.add_parser(
+        "site", help="build the page for readers (site/index.html) from the outputs"
+    )
+    site.add_argument("--outputs", type=Path, default=Path("outputs"), help="written by enrich")
+    site.add_argument("--site", type=Path, default=Path("site"), help="where the page goes")
     return parser
 
 
@@ -163,6 +169,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == "import-snapshot":
             return _import_snapshot(args.snapshot, args.cache, out)
+        if args.command == "site":
+            return _site(args.outputs, args.site, out)
         return _enrich(args, out)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -265,6 +273,19 @@ def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
     print(
         f"{cache_path}: {len(merged.new)} papers added from {snapshot}, "
         f"{len(snapshot_papers) - len(merged.new)} already cached",
+        file=out,
+    )
+    return 0
+
+
+def _site(outputs: Path, site: Path, out: TextIO) -> int:
+    from pipeline.site import build_site
+
+    built = build_site(outputs, site)
+    print(
+        f"{built.index}: {built.entries} links, {built.papers} papers, "
+        f"{built.bytes / 1024:.0f} KiB with its assets "
+        f"({len(built.written)} files written); open {built.index.resolve().as_uri()}",
         file=out,
     )
     return 0
