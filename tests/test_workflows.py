@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
 ENRICH = WORKFLOWS / "enrich.yml"
 TEST = WORKFLOWS / "test.yml"
+PAGES = WORKFLOWS / "pages.yml"
 COMMIT_SCRIPT = REPO / ".github" / "scripts" / "commit-refresh.sh"
 BIN = Path(sys.executable).parent
 
@@ -85,7 +86,7 @@ def only_job(workflow: Mapping[Any, Any]) -> dict[str, Any]:
 # --- validation and lint -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [ENRICH, TEST], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ENRICH, TEST, PAGES], ids=lambda p: p.name)
 def test_workflow_matches_the_github_schema(path: Path) -> None:
     result = subprocess.run(
         [
@@ -127,7 +128,7 @@ def test_zizmor_finds_nothing() -> None:
 # --- hygiene common to both workflows --------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [ENRICH, TEST], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ENRICH, TEST, PAGES], ids=lambda p: p.name)
 def test_every_action_is_pinned_to_a_full_sha(path: Path) -> None:
     refs = uses(load(path))
     assert refs
@@ -139,7 +140,7 @@ def test_every_action_is_pinned_to_a_full_sha(path: Path) -> None:
             assert re.search(r"@[0-9a-f]{40} # v\d+(\.\d+)*$", line), line
 
 
-@pytest.mark.parametrize("path", [ENRICH, TEST], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ENRICH, TEST, PAGES], ids=lambda p: p.name)
 def test_checkout_keeps_no_credentials(path: Path) -> None:
     checkouts = [s for s in steps(load(path)) if "actions/checkout@" in str(s.get("uses"))]
     assert checkouts
@@ -147,14 +148,14 @@ def test_checkout_keeps_no_credentials(path: Path) -> None:
         assert step["with"]["persist-credentials"] is False
 
 
-@pytest.mark.parametrize("path", [ENRICH, TEST], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ENRICH, TEST, PAGES], ids=lambda p: p.name)
 def test_no_expressions_inside_run_scripts(path: Path) -> None:
     # Values reach scripts through `env:` only: `${{ }}` in a script is template injection.
     for step in steps(load(path)):
         assert "${{" not in str(step.get("run", "")), step
 
 
-@pytest.mark.parametrize("path", [ENRICH, TEST], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ENRICH, TEST, PAGES], ids=lambda p: p.name)
 def test_jobs_have_a_timeout(path: Path) -> None:
     for name, job in jobs(load(path)).items():
         timeout = job.get("timeout-minutes")
@@ -233,6 +234,53 @@ def test_test_workflow_cancels_superseded_runs_of_the_same_ref() -> None:
     concurrency = load(TEST)["concurrency"]
     assert "github.ref" in concurrency["group"]
     assert concurrency["cancel-in-progress"] is True
+
+
+# --- pages.yml ---------------------------------------------------------------------------------
+
+
+def test_pages_follow_pushes_and_every_refresh() -> None:
+    on = triggers(load(PAGES))
+    assert on["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in on
+    # The refresh pushes with GITHUB_TOKEN (no push event), so the page follows the workflow.
+    assert on["workflow_run"]["workflows"] == [load(ENRICH)["name"]]
+    assert on["workflow_run"]["types"] == ["completed"]
+
+
+def test_pages_have_least_privilege() -> None:
+    workflow = load(PAGES)
+    assert workflow["permissions"] == {}
+    build, deploy = jobs(workflow)["build"], jobs(workflow)["deploy"]
+    assert build["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_pages_build_the_site_from_the_default_branch_and_deploy_it() -> None:
+    workflow = load(PAGES)
+    build, deploy = jobs(workflow)["build"], jobs(workflow)["deploy"]
+    names = [str(step.get("uses", step.get("run"))).split("@")[0] for step in build["steps"]]
+    assert names[:2] == ["actions/checkout", "actions/setup-python"]
+    assert names[-1] == "actions/upload-pages-artifact"
+    assert build["steps"][0]["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    runs = [step["run"] for step in build["steps"] if "run" in step]
+    # Runtime dependencies only (no [dev] extra), then the site command into the uploaded folder.
+    assert any("pip install" in run and "[dev]" not in run for run in runs)
+    (site,) = [run for run in runs if "pipeline site" in run]
+    assert "--site site" in site
+    assert build["steps"][-1]["with"]["path"] == "site"
+    assert deploy["needs"] == "build"
+    assert deploy["environment"]["name"] == "github-pages"
+    assert [str(s["uses"]).split("@")[0] for s in deploy["steps"]] == [
+        "actions/configure-pages",
+        "actions/deploy-pages",
+    ]
+    assert deploy["environment"]["url"] == "${{ steps.deployment.outputs.page_url }}"
+
+
+def test_pages_deployments_queue_instead_of_cancelling() -> None:
+    concurrency = load(PAGES)["concurrency"]
+    assert concurrency["cancel-in-progress"] is False
 
 
 # --- commit-refresh.sh in a throwaway repository ---------------------------------------------
