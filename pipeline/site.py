@@ -194,7 +194,7 @@ def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
     for section in sections:
         body.append(_section(section, [e for e in entries if e.section == section], bibtex))
     body += [
-        '<ol id="sorted" class="entries" hidden></ol>',
+        '<ul id="sorted" class="entries" hidden></ul>',
         '<p id="empty" hidden>No entry matches.</p>',
         "</main>",
         "</body>",
@@ -219,7 +219,7 @@ def _section(name: str, entries: Sequence[SiteEntry], bibtex: Mapping[str, str])
     return (
         f'<section class="group" data-section="{_attr(name)}">\n'
         f"<h2>{title}</h2>\n"
-        f'<ol class="entries">\n{items}\n</ol>\n'
+        f'<ul class="entries">\n{items}\n</ul>\n'
         "</section>"
     )
 

@@ -186,3 +186,19 @@ def test_any_braces_and_backslashes_still_give_a_parsable_file(title: str) -> No
     assert not library.failed_blocks
     (bib,) = library.entries
     assert bib["eprint"] == "2001.00001"  # the title did not swallow the fields after it
+
+
+@given(text=st.from_regex(r"[A-Za-z0-9 .,:;!?()'/@+=*|\[\]-]{1,30}", fullmatch=True))
+def test_plain_text_shortcut_gives_what_the_encoder_gives(text: str) -> None:
+    from pipeline.bibtex import _BALANCED
+
+    assert latex(text) == _BALANCED.unicode_to_latex(" ".join(text.split()))
+
+
+def test_many_clashing_keys_stay_unique() -> None:
+    clashing = [paper(f"2001.{n:05d}", "Same title", ["Ann Lee"]) for n in range(1, 800)]
+    keys = citation_keys(clashing)
+    assert len(set(keys.values())) == 799
+    assert keys["2001.00001"] == "lee2020same"
+    assert keys["2001.00002"] == "lee2020sameb"
+    assert keys["2001.00027"] == "lee2020samebb"
