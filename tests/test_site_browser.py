@@ -183,8 +183,11 @@ def test_typing_filters_as_one_types(seed_page: Page, built: Built, query: str) 
     wanted = matching(entries, query)
     assert 0 < len(wanted) < len(entries)
     seed_page.page.locator("#search").press_sequentially(query)
+    # The filter runs on the next animation frame: wait for it (bounded) before looking.
+    sync_api.expect(seed_page.page.locator("#count")).to_have_text(
+        f"{len(wanted)} of 47 entries", timeout=5000
+    )
     assert shown(seed_page) == wanted
-    assert seed_page.page.locator("#count").text_content() == f"{len(wanted)} of 47 entries"
     seed_page.page.locator("#search").press("Escape")
     assert len(shown(seed_page)) == 47
     assert seed_page.problems == []
@@ -192,8 +195,8 @@ def test_typing_filters_as_one_types(seed_page: Page, built: Built, query: str) 
 
 def test_nothing_matches(seed_page: Page) -> None:
     seed_page.page.locator("#search").press_sequentially("zzzz no such words")
+    sync_api.expect(seed_page.page.locator("#empty")).to_be_visible(timeout=5000)
     assert shown(seed_page) == set()
-    assert seed_page.page.locator("#empty").is_visible()
     assert seed_page.visible("section.group") == 0
 
 
