@@ -271,6 +271,7 @@ def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> Non
         "data/arxiv-cache.jsonl",
         "outputs/papers.csv",
         "outputs/papers.parquet",
+        "outputs/papers.bib",  # e.g. a primaryClass the snapshot did not know
         "outputs/README.md",
     }
     assert checkout.message(live).startswith("Weekly refresh: 31 papers updated\n")
