@@ -35,17 +35,23 @@
   function apply() {
     const words = normalize(search.value).split(/\s+/).filter(Boolean);
     let shown = 0;
+    const groupsShown = new Set();
     for (const item of items) {
       const match =
         (!section.value || item.section === section.value) &&
         (!year.value || item.year === year.value) &&
         (!category.value || item.categories.includes(category.value)) &&
         words.every((word) => item.text.includes(word));
-      item.li.hidden = !match;
-      if (match) shown += 1;
+      // Touch the DOM only where something changes: long lists stay fast.
+      if (item.li.hidden === match) item.li.hidden = !match;
+      if (match) {
+        shown += 1;
+        groupsShown.add(item.home);
+      }
     }
     for (const group of groups) {
-      group.hidden = !group.querySelector("li.entry:not([hidden])");
+      const hide = !groupsShown.has(group.querySelector("ul.entries"));
+      if (group.hidden !== hide) group.hidden = hide;
     }
     empty.hidden = shown > 0;
     count.textContent = `${shown} of ${items.length} entries`;

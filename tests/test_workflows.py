@@ -264,11 +264,12 @@ def test_pages_build_the_site_from_the_default_branch_and_deploy_it() -> None:
     assert names[-1] == "actions/upload-pages-artifact"
     assert build["steps"][0]["with"]["ref"] == "${{ github.event.repository.default_branch }}"
     runs = [step["run"] for step in build["steps"] if "run" in step]
-    # Runtime dependencies only (no [dev] extra), then the site command into the uploaded folder.
-    assert any("pip install" in run and "[dev]" not in run for run in runs)
-    (site,) = [run for run in runs if "pipeline site" in run]
-    assert "--site site" in site
+    # Runtime dependencies only (make install), then the page into the folder uploaded.
+    assert runs == ["make install", "make site"]
     assert build["steps"][-1]["with"]["path"] == "site"
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^site: \$\(RUNTIME_STAMP\)", makefile, re.M)
+    assert "$(PY) -m pipeline site" in makefile  # default --site is site/
     assert deploy["needs"] == "build"
     assert deploy["environment"]["name"] == "github-pages"
     assert [str(s["uses"]).split("@")[0] for s in deploy["steps"]] == [
