@@ -167,7 +167,7 @@ def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
         "<body>",
         '<header class="top">',
         "<h1>The reading list</h1>",
-        f"<p>{len(entries)} links, {papers} arXiv papers with abstracts. "
+        f"<p>{len(entries)} links, {papers} arXiv papers. "
         "Type to filter; press <kbd>/</kbd> to search.</p>",
         '<form class="controls" role="search">',
         _control(

@@ -193,8 +193,11 @@ def test_typing_filters_as_one_types(seed_page: Page, built: Built, query: str) 
     assert seed_page.problems == []
 
 
-def test_nothing_matches(seed_page: Page) -> None:
-    seed_page.page.locator("#search").press_sequentially("zzzz no such words")
+@pytest.mark.parametrize("query", ["zzzz no such words", "BibTeX", "PDF abstract"])
+def test_nothing_matches(seed_page: Page, built: Built, query: str) -> None:
+    # The page's own words (buttons, links, the Abstract fold) are not searched.
+    assert matching(load_entries(built.outputs / "papers.parquet"), query) == set()
+    seed_page.page.locator("#search").press_sequentially(query)
     sync_api.expect(seed_page.page.locator("#empty")).to_be_visible(timeout=5000)
     assert shown(seed_page) == set()
     assert seed_page.visible("section.group") == 0

@@ -15,11 +15,15 @@
   const groups = Array.from(document.querySelectorAll("section.group"));
   const entries = Array.from(document.querySelectorAll("li.entry"));
 
-  // What the search box looks at, lowercased once: title, label, authors, abstract, tags.
+  // What the search box looks at, lowercased once: title, label, authors, abstract, section
+  // and subsection tags, a web link's host; not the buttons, dates or BibTeX.
+  const searched = ".title, .label, .authors, .abstract > p, .tag, .host";
   const items = entries.map((li) => ({
     li,
     home: li.parentElement,
-    text: normalize(li.textContent.replace(li.querySelector("pre.bibtex")?.textContent || "", "")),
+    text: normalize(
+      Array.from(li.querySelectorAll(searched), (el) => el.textContent).join(" \n "),
+    ),
     section: li.dataset.section,
     year: li.dataset.year,
     categories: li.dataset.categories ? li.dataset.categories.split(" ") : [],
