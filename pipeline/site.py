@@ -156,10 +156,11 @@ def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="color-scheme" content="light dark">',
-        # Nothing but this folder: no fetch, frame or form target elsewhere.
+        # Nothing but local files: no fetch, frame or form target elsewhere. (`file:` because
+        # some browsers give each file:// page its own origin, which 'self' would not match.)
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-        "form-action 'none'\">",
+        "script-src 'self' file:; style-src 'self' file:; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'\">",
         "<title>Learning-Resources: the reading list</title>",
         '<link rel="stylesheet" href="style.css">',
         '<script src="app.js" defer></script>',
