@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pipeline.bibtex import bibtex_text
 from pipeline.cache import dump_cache, load_cache, merge_fetched
-from pipeline.catalog import InvalidArxivLink, build_catalog, catalog_csv, distinct_arxiv_ids
-from pipeline.errors import InputError, RoundTripError
+from pipeline.catalog import build_catalog, catalog_csv, distinct_arxiv_ids
+from pipeline.errors import InputError
 from pipeline.fetch import ArxivClient, FetchSettings, Transport, fetch_papers
 from pipeline.files import atomic_write, read_text
-from pipeline.models import CatalogEntry, Paper
+from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
 from pipeline.render import possible_typos, render_readme
@@ -73,15 +73,7 @@ def enrich(
     papers = {i: cache[i] for i in ids if i in cache}
     new_readme = text
     if not options.no_readme:
-        rendered = render_readme(text, links, entries, papers)
-        summary.unplaced = rendered.unplaced
-        new_readme = rendered.text
-        if new_readme != text:
-            # Report lines as they are in the README that is written (a joined link text
-            # moves the lines below it), and check that the new text keeps every link.
-            entries, summary.invalid_links = _catalog_of_rendered(
-                new_readme, entries, options.readme
-            )
+        new_readme, entries = _render_safely(text, links, entries, papers, summary)
     summary.mismatches = _label_mismatches(entries, papers)
 
     rows = build_rows(entries, papers)
@@ -153,17 +145,60 @@ def _label_mismatches(
     return mismatches
 
 
-def _catalog_of_rendered(
-    markdown: str, before: Sequence[CatalogEntry], readme: Path
-) -> tuple[list[CatalogEntry], list[InvalidArxivLink]]:
-    """The catalog of the regenerated README; it must list the same links as before."""
-    after, invalid = build_catalog(parse_links(markdown))
-    same = [(e.label, e.url, e.section, e.subsection) for e in before] == [
-        (e.label, e.url, e.section, e.subsection) for e in after
-    ]
-    if not same:
-        raise RoundTripError(
-            f"{readme}: regenerating the README would change its links; nothing was written "
-            "(please report this with the README)"
-        )
-    return after, invalid
+# How many unsafe suffixes one run leaves out one by one before it leaves the README alone.
+_MAX_UNSAFE = 20
+
+
+def _render_safely(
+    text: str,
+    links: Sequence[Link],
+    entries: list[CatalogEntry],
+    papers: Mapping[str, Paper],
+    summary: Summary,
+) -> tuple[str, list[CatalogEntry]]:
+    """The regenerated README and its catalog; the last guard that metadata breaks nothing.
+
+    The regenerated README must give the same links as the original. Where it does not, the
+    suffix written just before the first difference is left out (and reported with its line
+    and link), and the README rendered again; everything else is still written, and the
+    exit status depends on metadata only, so one bad title never blocks later runs.
+    """
+    skip: set[int] = set()
+    link_at = {link.position: link for link in links}
+    before = [(e.label, e.url, e.section, e.subsection) for e in entries]
+    while True:
+        rendered = render_readme(text, links, entries, papers, skip)
+        summary.unplaced = rendered.unplaced
+        summary.unsafe = [(rendered.line_of[p], link_at[p].url) for p in sorted(skip)]
+        if rendered.text == text:
+            return text, entries
+        after, invalid = build_catalog(parse_links(rendered.text))
+        now = [(e.label, e.url, e.section, e.subsection) for e in after]
+        if now == before:
+            # Lines as they are in the README that is written (a joined link text moves
+            # the lines below it).
+            summary.invalid_links = invalid
+            return rendered.text, after
+        culprit = _suffix_before_difference(before, now, after, rendered.placed)
+        if culprit is None or len(skip) >= _MAX_UNSAFE:
+            # Not one suffix to blame: leave the README as it is, write everything else.
+            summary.unsafe = [(link_at[p].line, link_at[p].url) for p in sorted(rendered.placed)]
+            summary.readme_kept = True
+            return text, entries
+        skip.add(culprit)
+
+
+def _suffix_before_difference(
+    before: Sequence[tuple[str, str, str, str]],
+    now: Sequence[tuple[str, str, str, str]],
+    after: Sequence[CatalogEntry],
+    placed: Mapping[int, int],
+) -> int | None:
+    """Position of the link whose suffix is the last one written before the first change."""
+    first = next(
+        (i for i, (a, b) in enumerate(zip(before, now, strict=False)) if a != b),
+        min(len(before), len(now)),
+    )
+    line = after[first].line if first < len(after) else float("inf")
+    candidates = [(at, position) for position, at in placed.items() if at <= line]
+    return max(candidates)[1] if candidates else None

@@ -4,8 +4,10 @@
     ├── InputError          bad usage or unreadable input (README, cache, snapshot, arguments):
     │   │                   one line naming the file and line, exit 2, nothing written
     │   └── CacheError      a cache or snapshot file that does not hold valid records
-    ├── OutputError         the computed outputs failed validation: exit 3, nothing written
-    └── RoundTripError      the regenerated README would not keep the list's links: exit 3
+    └── OutputError         the computed outputs failed validation: exit 3, nothing written
+
+Metadata that would change the README's links is no error: that suffix is left out and
+reported, everything else written (`enrich._render_safely`).
 
 An `OSError` while writing (permissions, a full disk) also exits 3; every write is atomic,
 so the files already written stay complete. Ctrl-C exits 130. Papers without metadata are
@@ -43,10 +45,6 @@ class CacheError(InputError):
 
 class OutputError(PipelineError):
     """The rows failed validation; nothing is written."""
-
-
-class RoundTripError(PipelineError):
-    """Rendering would change the README's links; the README is not written."""
 
 
 def exit_status(error: BaseException) -> int:

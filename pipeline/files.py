@@ -22,7 +22,7 @@ def read_text(path: Path) -> str:
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
@@ -30,6 +30,12 @@ def read_text(path: Path) -> str:
             f"{path}:{line}:{column}: not UTF-8 (byte 0x{data[error.start]:02x}); "
             "save the file as UTF-8"
         ) from None
+    nul = text.find("\0")
+    if nul >= 0:  # no text format this project reads has one; it is a damaged file
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise InputError(f"{path}:{line}:{column}: NUL byte; is this a text file?")
+    return text
 
 
 def atomic_write(path: Path, data: str | bytes) -> bool:

@@ -25,6 +25,8 @@ class Link:
     line: int  # 1-based line on which the link starts
     item_start: int  # first line of the enclosing list item (or block), 1-based
     item_end: int  # last line of the enclosing list item (or block), inclusive
+    # Written inside an HTML block (a `<table>`, `<details>`...), where Markdown is not parsed.
+    in_html_block: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ What counts as an entry of the list:
   (what follows it, such as the "Maintaining this list" section, is about the project);
 - inline, reference-style, autolinks `<https://...>`, bare URLs (linkify), raw HTML
   `<a href="...">`, links in nested lists and tables, and `arXiv:ID` mentions in text;
-- not: images, badges (a link whose only content is an image), `<meta>` and other HTML
-  without `href`, in-page anchors (`#...`), `mailto:` links, anything in code spans/blocks.
+- not: images, badges (a link whose only content is an image, Markdown or HTML), `<meta>`
+  and other HTML without `href`, in-page anchors (`#...`), `mailto:` links, anything in
+  code spans/blocks, and `arXiv:ID` text written with an escape (`arXiv\\:ID`).
+
+In an HTML block the "list item" of a link is its table row or `<li>` (`<tr>`...`</tr>`).
 """
 
 from __future__ import annotations
@@ -84,6 +87,9 @@ def _block_tokens(markdown: str) -> tuple[list[Token], Callable[[Token], list[To
     block_parser = markdown_parser()
     block_parser.core.ruler.enableOnly(["normalize", "block"])
     inline_parser = markdown_parser()
+    # Escaped characters stay tokens of their own, so that `arXiv\:1706.03762` (how the
+    # metadata this project writes spells arXiv IDs) is no `arXiv:ID` mention.
+    inline_parser.core.ruler.disable("text_join")
     env: dict[str, Any] = {}
     blocks = block_parser.parse(markdown, env)
 
@@ -141,10 +147,11 @@ def _links_of(
                     label=label,
                     url=url,
                     line=line,
-                    item_start=block.item_start,
-                    item_end=block.item_end,
+                    item_start=item[0] if item else block.item_start,
+                    item_end=item[1] if item else block.item_end,
+                    in_html_block=token.type == "html_block",
                 )
-                for number, (label, url, line) in enumerate(found)
+                for number, (label, url, line, item) in enumerate(found)
             )
     return links
 
@@ -173,7 +180,7 @@ def plain_text(children: Sequence[Token]) -> str:
     """The text of inline tokens with markup stripped and whitespace collapsed."""
     parts: list[str] = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "text_special", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
@@ -208,7 +215,10 @@ def _block_of(token: Token, containers: list[Token], lines: list[str]) -> _Block
     return _Block(first_line=start + 1, item_start=item_start + 1, item_end=item_end)
 
 
-def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[tuple[str, str, int]]:
+_Found = tuple[str, str, int, tuple[int, int] | None]  # label, url, line, item lines (or None)
+
+
+def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[_Found]:
     """(label, url, line) of each link among the children of one inline token."""
     line = first_line
     index = 0
@@ -220,7 +230,7 @@ def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[tuple[
             url = str(child.attrs.get("href", "")).strip()
             is_badge = not plain_text(inner) and any(c.type == "image" for c in inner)
             if is_resource_url(url) and not is_badge:
-                yield plain_text(inner), url, line
+                yield plain_text(inner), url, line, None
             line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
             index = close + 1
             continue
@@ -235,9 +245,10 @@ def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[tuple[
                 len(children),
             )
             inner = children[index + 1 : close]
-            for _label, url, _line in _html_anchors(child.content + "</a>", line):
-                if plain_text(inner) or not any(c.type == "image" for c in inner):
-                    yield plain_text(inner), url, line
+            has_image = any(c.type == "image" or _is_image_tag(c) for c in inner)
+            for _label, url, _line, _item in _html_anchors(child.content + "</a>", line):
+                if plain_text(inner) or not has_image:
+                    yield plain_text(inner), url, line, None
             line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
             index = close + 1
             continue
@@ -245,7 +256,7 @@ def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[tuple[
             line += 1
         elif child.type == "text":
             for match in ARXIV_TEXT_MENTION.finditer(child.content):
-                yield match.group(0), match.group(0), line
+                yield match.group(0), match.group(0), line, None
         index += 1
 
 
@@ -260,18 +271,40 @@ def _opens_anchor(html: str) -> bool:
     return bool(re.match(r"<a\s", html, re.IGNORECASE))
 
 
+def _is_image_tag(token: Token) -> bool:
+    return token.type == "html_inline" and bool(re.match(r"<img\b", token.content, re.I))
+
+
 class _AnchorCollector(HTMLParser):
-    """Collects `<a href>` elements of a fragment of raw HTML with their text and line."""
+    """Collects `<a href>` elements of a fragment of raw HTML with their text and line.
+
+    Each anchor also gets the lines (0-based offsets) of the table row or list item it is
+    in; None outside of one.
+    """
+
+    _ITEMS = ("tr", "li")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.anchors: list[tuple[str, str, int]] = []
+        self.anchors: list[tuple[str, str, int, tuple[int, int] | None]] = []
         self._open: tuple[str, int] | None = None
         self._text: list[str] = []
         self._has_image = False
+        self._item_start: int | None = None
+        self._in_item: list[int] = []  # indexes into anchors of the current row's anchors
+
+    def _end_item(self, last_line: int) -> None:
+        if self._item_start is not None:
+            for index in self._in_item:
+                label, url, line, _ = self.anchors[index]
+                self.anchors[index] = (label, url, line, (self._item_start, last_line))
+        self._item_start, self._in_item = None, []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
+        if tag in self._ITEMS:
+            self._end_item(self.getpos()[0] - 1)
+            self._item_start = self.getpos()[0] - 1
+        elif tag == "a":
             href = dict(attrs).get("href") or ""
             self._open = (href.strip(), self.getpos()[0] - 1)
             self._text = []
@@ -284,17 +317,33 @@ class _AnchorCollector(HTMLParser):
             self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._open:
+        if tag in self._ITEMS:
+            self._end_item(self.getpos()[0] - 1)
+        elif tag == "a" and self._open:
             href, offset = self._open
             label = collapse_whitespace("".join(self._text))
             if is_resource_url(href) and (label or not self._has_image):
-                self.anchors.append((label, href, offset))
+                if self._item_start is not None:
+                    self._in_item.append(len(self.anchors))
+                self.anchors.append((label, href, offset, None))
             self._open = None
 
+    def close(self) -> None:
+        super().close()
+        self._end_item(self.getpos()[0] - 1)
 
-def _html_anchors(html: str, first_line: int) -> list[tuple[str, str, int]]:
-    """(label, url, line) of every `<a href>` in raw HTML that starts on `first_line`."""
+
+def _html_anchors(html: str, first_line: int) -> list[_Found]:
+    """(label, url, line, item lines) of every `<a href>` in raw HTML starting on `first_line`."""
     collector = _AnchorCollector()
     collector.feed(html)
     collector.close()
-    return [(label, url, first_line + offset) for label, url, offset in collector.anchors]
+    return [
+        (
+            label,
+            url,
+            first_line + offset,
+            (first_line + item[0], first_line + item[1]) if item else None,
+        )
+        for label, url, offset, item in collector.anchors
+    ]

@@ -2,38 +2,54 @@
 
 Only the text right after an arXiv link changes (and a link text that spans lines is
 joined onto one line); every other byte of the document stays as it was. The metadata
-has a fixed shape, `` — *Title* · Authors · Mon YYYY``, so a later run recognises and
-replaces its own earlier output instead of adding to it (fixpoint).
+has a fixed shape, `` — *Title* · Authors · Mon YYYY`` after a Markdown link and
+`` — <em>Title</em> · Authors · Mon YYYY`` after an HTML `<a href>`, so a later run
+recognises and replaces its own earlier output instead of adding to it (fixpoint).
+
+Text from arXiv is made inert for GitHub's renderer (cmark-gfm) and for `parse.py`: it
+can add no link (URL, `www.`, e-mail, `arXiv:ID`), no emphasis and no HTML.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from pipeline.models import CatalogEntry, Link, Paper
 
 SEPARATOR = " · "
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_DATE = r" · (?:(?:" + "|".join(_MONTHS) + r") \d{4}|undated)"
 # What this module writes after a link; matched only right after the link it belongs to.
-_OWN_METADATA = re.compile(
-    r" — (?:\*(?:\\.|[^*\\\n])+\* · )?(?:\\.|[^\\\n])*? · (?:(?:"
-    + "|".join(_MONTHS)
-    + r") \d{4}|undated)"
+_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?(?:\\.|[^\\\n])*?" + _DATE)
+_OWN_HTML_METADATA = re.compile(
+    r" — (?:<em>(?:\\.|<!-- -->|[^<\\\n])+</em> · )?(?:\\.|<!-- -->|[^<\\\n])*?" + _DATE
 )
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+# GitHub links `scheme:...` (the `:` starts it), `www.` and e-mail addresses; parse.py
+# reads `arXiv:ID` as an entry and `//host` as a link. Each is broken where it starts.
+_LINK_STARTS = re.compile(r"(?<=\w):(?=\S)|(?<=www)\.|//", re.IGNORECASE)
+# cmark-gfm finds e-mail addresses in the text after escapes are resolved, so an escape
+# cannot break one; an empty HTML comment before the `@` does (and renders as nothing).
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@")
 _PARTICLES = {"de", "van", "der", "von", "den", "du", "da", "di", "del", "della", "la", "le", "ter"}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _NEAR = 0.8  # difflib similarity from which a label word reads as a misspelt title word
+_ANCHOR_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Rendered:
     text: str
     unplaced: list[Link]  # arXiv links whose source could not be located (left untouched)
+    # Position of each link that got metadata -> the line it is on in `text`.
+    placed: dict[int, int] = field(default_factory=dict)
+    # Position of each arXiv link with a paper -> its line in `text`.
+    line_of: dict[int, int] = field(default_factory=dict)
 
 
 def render_readme(
@@ -41,53 +57,176 @@ def render_readme(
     links: Sequence[Link],
     entries: Sequence[CatalogEntry],
     papers: Mapping[str, Paper],
+    skip: Collection[int] = (),
 ) -> Rendered:
-    """The README with metadata after every arXiv link that has a paper in `papers`."""
+    """The README with metadata after every arXiv link that has a paper in `papers`.
+
+    One suffix per paper and list item, after its first link; the title is left out where
+    the item already says it. Links whose position is in `skip` are left as they are.
+    """
     lines = markdown.split("\n")
+    plans = _plan(lines, links, entries, papers)
     unplaced: list[Link] = []
+    joined: dict[int, int] = {}  # position -> lines removed by joining its link text
     # Bottom-up, so that joining a two-line link text never shifts a link still to edit.
-    for link, entry in sorted(zip(links, entries, strict=True), key=lambda p: -p[0].position):
-        paper = papers.get(entry.arxiv_id or "")
-        if paper is None:
+    for link, suffix in sorted(plans, key=lambda plan: -plan[0].position):
+        if link.position in skip:
             continue
         first, last = link.line - 1, max(link.item_end, link.line)
         block = "\n".join(lines[first:last])
-        edited = _annotate(block, link, metadata_suffix(link.label, paper))
+        edited = _annotate(block, link, suffix)
         if edited is None:
-            unplaced.append(link)
+            if suffix:
+                unplaced.append(link)
             continue
-        lines[first:last] = edited.split("\n")
-    return Rendered("\n".join(lines), sorted(unplaced, key=lambda link: link.position))
+        new_lines = edited.split("\n")
+        joined[link.position] = (last - first) - len(new_lines)
+        lines[first:last] = new_lines
+    placed, line_of = {}, {}
+    shift = 0
+    for link, suffix in plans:  # in document order
+        line_of[link.position] = link.line - shift
+        if link.position in joined:
+            if suffix:
+                placed[link.position] = link.line - shift
+            shift += joined[link.position]
+    unplaced.sort(key=lambda link: link.position)
+    return Rendered("\n".join(lines), unplaced, placed, line_of)
 
 
-def metadata_suffix(label: str, paper: Paper) -> str:
-    """`` — *Title* · Authors · Mon YYYY`` (the title only where the label is not it)."""
+def _plan(
+    lines: Sequence[str],
+    links: Sequence[Link],
+    entries: Sequence[CatalogEntry],
+    papers: Mapping[str, Paper],
+) -> list[tuple[Link, str]]:
+    """(link, suffix to write after it) for each arXiv link with a paper, in document order.
+
+    A later link to a paper already annotated in the same item gets "" (its old suffix goes).
+    """
+    plans: list[tuple[Link, str]] = []
+    seen: set[tuple[int, int, str]] = set()
+    item_words: dict[tuple[int, int], str] = {}
+    for link, entry in zip(links, entries, strict=True):
+        paper = papers.get(entry.arxiv_id or "")
+        if paper is None:
+            continue
+        item = (link.item_start, link.item_end)
+        key = (*item, paper.arxiv_id)
+        if key in seen:
+            plans.append((link, ""))
+            continue
+        seen.add(key)
+        if item not in item_words:
+            item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
+        says_title = _contains_title(item_words[item], paper.title)
+        html_suffix = _is_anchor(lines, link)
+        suffix = metadata_suffix(
+            link.label, paper, html=html_suffix, html_block=link.in_html_block, title=not says_title
+        )
+        plans.append((link, suffix))
+    return plans
+
+
+def _item_words(item_lines: Sequence[str]) -> str:
+    """The words of a list item as a person wrote it (this module's suffixes removed)."""
+    text = "\n".join(item_lines)
+    text = _OWN_HTML_METADATA.sub(" ", _OWN_METADATA.sub(" ", text))
+    return " " + " ".join(_words(html.unescape(text))) + " "
+
+
+def _contains_title(item_words: str, title: str) -> bool:
+    title_words = " ".join(_words(title))
+    return bool(title_words) and f" {title_words} " in item_words
+
+
+def _is_anchor(lines: Sequence[str], link: Link) -> bool:
+    """True when the link is written as an HTML `<a href>` (its metadata is HTML then)."""
+    block = "\n".join(lines[link.line - 1 : max(link.item_end, link.line)])
+    found = _link_span(block, link.url)
+    return found is not None and found[2]
+
+
+def metadata_suffix(
+    label: str, paper: Paper, *, html: bool = False, html_block: bool = False, title: bool = True
+) -> str:
+    """`` — *Title* · Authors · Mon YYYY`` (the title only where the label is not it).
+
+    `html`: after an `<a href>`, `` — <em>Title</em> · ...``; `html_block`: inside an HTML
+    block, where text is HTML (escaped as HTML) instead of Markdown (made inert Markdown).
+    `title=False` leaves the title out (the list item already says it).
+    """
+    inert = escape_html if html_block else inert_markdown
     parts = []
-    if not label_names_title(label, paper.title):
-        parts.append(f"*{escape_markdown(paper.title)}*")
-    parts.append(escape_markdown(author_line([a.name for a in paper.authors])))
+    if title and not label_names_title(label, paper.title):
+        shown = inert(paper.title)
+        parts.append(f"<em>{shown}</em>" if html else f"*{shown}*")
+    parts.append(inert(author_line([a.name for a in paper.authors])))
     date = paper.published
     parts.append(f"{_MONTHS[date.month - 1]} {date.year}" if date else "undated")
     return " — " + SEPARATOR.join(parts)
 
 
 def _annotate(block: str, link: Link, suffix: str) -> str | None:
-    """Insert `suffix` after the link's source in `block` (which starts on the link's line)."""
+    """Insert `suffix` after the link's source in `block` (which starts on the link's line).
+
+    A link inside literal brackets or parentheses (`[[Paper](url)]`, `([pdf](url))`) gets
+    it after the closing one. An empty suffix removes this module's earlier one.
+    """
     span = _link_span(block, link.url)
     if span is None:
         return None
-    start, end = span
+    start, end, _ = span
+    end = _group_end(block, start, end)
     # A link text wrapped over lines becomes one line; nothing else in it changes.
     source = re.sub(r"[ \t\r]*\n[ \t]*", " ", block[start:end])
     rest = block[end:]
-    previous = _OWN_METADATA.match(rest)
+    previous = _OWN_METADATA.match(rest) or _OWN_HTML_METADATA.match(rest)
     if previous:
         rest = rest[previous.end() :]
     return block[:start] + source + suffix + rest
 
 
-def _link_span(block: str, url: str) -> tuple[int, int] | None:
-    """Where the link to `url` is written: `[text](url)`, `<url>`, or the bare URL."""
+def _group_end(block: str, start: int, end: int) -> int:
+    """Past the `]` or `)` closing the literal bracket right before `start`, else `end`."""
+    if start == 0 or block[start - 1] not in "[(" or block[start - 2 : start - 1] == "\\":
+        return end
+    opener = block[start - 1]
+    closer = "]" if opener == "[" else ")"
+    depth = 0
+    index = end
+    while index < len(block) and block[index] != "\n":
+        char = block[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == opener:
+            depth += 1
+        elif char == closer:
+            if depth == 0:
+                return index + 1
+            depth -= 1
+        index += 1
+    return end
+
+
+def _link_span(block: str, url: str) -> tuple[int, int, bool] | None:
+    """Where the link to `url` is written, and whether as HTML.
+
+    `[text](url)` or `<a href="url">...</a>` (whichever comes first), else `<url>` or the
+    bare URL.
+    """
+    spans = [s for s in (_markdown_span(block, url), _anchor_span(block, url)) if s]
+    if spans:
+        return min(spans)
+    for pattern in (f"<{url}>", url):
+        found = block.find(pattern)
+        if found >= 0:
+            return found, found + len(pattern), False
+    return None
+
+
+def _markdown_span(block: str, url: str) -> tuple[int, int, bool] | None:
     # The common `[text](url)` first: a pattern built per URL would be compiled afresh for
     # almost every link (the re module caches only a few hundred), which dominated big lists.
     plain = block.find(f"]({url})")
@@ -100,11 +239,24 @@ def _link_span(block: str, url: str) -> tuple[int, int] | None:
         inline_span = inline.span() if inline else None
     if inline_span:
         opening = _opening_bracket(block, inline_span[0])
-        return (opening, inline_span[1]) if opening is not None else None
-    for pattern in (f"<{url}>", url):
-        found = block.find(pattern)
-        if found >= 0:
-            return found, found + len(pattern)
+        return (opening, inline_span[1], False) if opening is not None else None
+    return None
+
+
+def _anchor_span(block: str, url: str) -> tuple[int, int, bool] | None:
+    """`<a ... href="url" ...>...</a>`, the URL as written or with `&` as `&amp;`."""
+    if "<" not in block:
+        return None
+    for written in dict.fromkeys((url, html.escape(url, quote=False))):
+        opening = re.search(
+            r"<a\s[^>]*?\bhref\s*=\s*([\"']?)" + re.escape(written) + r"\1[^>]*>",
+            block,
+            re.IGNORECASE,
+        )
+        if opening:
+            closing = _ANCHOR_CLOSE.search(block, opening.end())
+            if closing:
+                return opening.start(), closing.end(), True
     return None
 
 
@@ -153,6 +305,22 @@ def surname(name: str) -> str:
 def escape_markdown(text: str) -> str:
     """Backslash-escape what Markdown would read as markup, so the text renders as written."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def inert_markdown(text: str) -> str:
+    """`text` as Markdown that renders as the text itself, on one line, and links nothing.
+
+    Besides markup, what would start a link (GitHub's autolinks, `arXiv:ID`) is broken
+    with an escape, or before an e-mail's `@` with an empty HTML comment.
+    """
+    escaped = escape_markdown(" ".join(text.split()))
+    escaped = _LINK_STARTS.sub(lambda m: "".join("\\" + c for c in m.group(0)), escaped)
+    return _EMAIL_AT.sub("<!-- -->@", escaped)
+
+
+def escape_html(text: str) -> str:
+    """`text` as HTML text on one line (inside an HTML block, where Markdown is not read)."""
+    return html.escape(" ".join(text.split()), quote=False)
 
 
 def _words(text: str) -> list[str]:

@@ -104,6 +104,9 @@ _FORMS: tuple[_Form, ...] = (
     _form(_ARXIV, "", r"/pdf/{vid}(?:\.pdf)?/?"),
     _form(_ARXIV, "", r"/html/{vid}/?"),
     _form(_ARXIV, "", r"/format/{vid}/?"),
+    # The file tree of new-style papers: /ftp/arxiv/papers/YYMM/YYMM.NNNNN(vN).pdf, the
+    # folder being the month of the ID.
+    _form(_ARXIV, "", r"/ftp/arxiv/papers/(?P<folder>[0-9]{4})/(?=(?P=folder)\.){vid}\.pdf"),
     # ar5iv.org/abs/ID redirects to ar5iv.labs.arxiv.org/html/ID; both hosts take both.
     _form(_AR5IV, "", r"/(?:abs|html)/{vid}/?"),
     _form(_ALPHAXIV, "", r"/abs/{vid}/?"),
@@ -140,8 +143,8 @@ def resolve_arxiv(url: str) -> ArxivRef | None:
     """The arXiv paper a link names, or None when it names none.
 
     `url` is a link target as written (already trimmed): an http(s) URL of one of the forms
-    of `_FORMS` (abs/pdf/html/format pages of arxiv.org, ar5iv, alphaxiv, Hugging Face
-    papers, the 10.48550 DOI), or `arXiv:ID` text. Query strings and fragments are ignored.
+    of `_FORMS` (abs/pdf/html/format pages and the /ftp/ file tree of arxiv.org, ar5iv,
+    alphaxiv, Hugging Face papers, the 10.48550 DOI), or `arXiv:ID` text. Query strings and fragments are ignored.
     The ID comes back canonical (no version, no old-style subject class), the version apart.
     """
     located = _locate(url)

@@ -48,6 +48,10 @@ class Summary:
     invalid_links: list[InvalidArxivLink] = field(default_factory=list)
     mismatches: list[LabelMismatch] = field(default_factory=list)
     unplaced: list[Link] = field(default_factory=list)
+    # Metadata left out because the README would have read differently with it:
+    # (line in the README as written, link URL). Reported; not a failure of the run.
+    unsafe: list[tuple[int, str]] = field(default_factory=list)
+    readme_kept: bool = False  # the README was left as it was: no suffix could be blamed
     requests: int = 0
     written: list[Path] = field(default_factory=list)
     unchanged_files: list[Path] = field(default_factory=list)
@@ -84,6 +88,7 @@ class Summary:
             "kept_cached": self.kept_cached,
             "missing": self.missing,
             "label_mismatches": len(self.mismatches),
+            "metadata_left_out": [{"line": line, "url": url} for line, url in self.unsafe],
             "written": [path.as_posix() for path in self.written],
             "exit_status": self.exit_status,
             "commit_message": commit_message(self),
@@ -131,6 +136,13 @@ class Summary:
             )
         for link in self.unplaced:
             lines.append(f"  {readme}:{link.line}: could not place metadata after {link.url}")
+        for line, url in self.unsafe:
+            lines.append(
+                f"  {readme}:{line}: metadata after {url} left out: it would change how the "
+                "README reads (please report this with the README)"
+            )
+        if self.readme_kept:
+            lines.append(f"  {readme} left as it was; every other file is written")
         written = ", ".join(str(p) for p in self.written) or "none"
         lines.append(f"  files written    {written}")
         if self.unchanged_files:
