@@ -144,7 +144,8 @@ def resolve_arxiv(url: str) -> ArxivRef | None:
 
     `url` is a link target as written (already trimmed): an http(s) URL of one of the forms
     of `_FORMS` (abs/pdf/html/format pages and the /ftp/ file tree of arxiv.org, ar5iv,
-    alphaxiv, Hugging Face papers, the 10.48550 DOI), or `arXiv:ID` text. Query strings and fragments are ignored.
+    alphaxiv, Hugging Face papers, the 10.48550 DOI), or `arXiv:ID` text. Query strings and
+    fragments are ignored.
     The ID comes back canonical (no version, no old-style subject class), the version apart.
     """
     located = _locate(url)
