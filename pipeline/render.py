@@ -65,6 +65,7 @@ def render_readme(
     the item already says it. Links whose position is in `skip` are left as they are.
     """
     lines = markdown.split("\n")
+    references = _reference_labels(markdown)
     plans = _plan(lines, links, entries, papers)
     unplaced: list[Link] = []
     joined: dict[int, int] = {}  # position -> lines removed by joining its link text
@@ -74,7 +75,7 @@ def render_readme(
             continue
         first, last = link.line - 1, max(link.item_end, link.line)
         block = "\n".join(lines[first:last])
-        edited = _annotate(block, link, suffix)
+        edited = _annotate(block, link, suffix, references.get(link.url, ()))
         if edited is None:
             if suffix:
                 unplaced.append(link)
@@ -167,13 +168,13 @@ def metadata_suffix(
     return " — " + SEPARATOR.join(parts)
 
 
-def _annotate(block: str, link: Link, suffix: str) -> str | None:
+def _annotate(block: str, link: Link, suffix: str, labels: Sequence[str] = ()) -> str | None:
     """Insert `suffix` after the link's source in `block` (which starts on the link's line).
 
     A link inside literal brackets or parentheses (`[[Paper](url)]`, `([pdf](url))`) gets
     it after the closing one. An empty suffix removes this module's earlier one.
     """
-    span = _link_span(block, link.url)
+    span = _link_span(block, link.url) or _reference_span(block, labels)
     if span is None:
         return None
     start, end, _ = span
@@ -226,21 +227,65 @@ def _link_span(block: str, url: str) -> tuple[int, int, bool] | None:
     return None
 
 
+_REFERENCE_DEFINITION = re.compile(
+    r"^ {0,3}\[((?:[^\[\]\\]|\\.)+)\]:[ \t]*\n?[ \t]*<?([^\s>]+)>?", re.MULTILINE
+)
+
+
+def _reference_labels(markdown: str) -> dict[str, list[str]]:
+    """URL -> the labels of the reference definitions (`[label]: url`) that name it."""
+    labels: dict[str, list[str]] = {}
+    if "]:" in markdown:
+        for match in _REFERENCE_DEFINITION.finditer(markdown):
+            labels.setdefault(match.group(2), []).append(match.group(1))
+    return labels
+
+
+def _reference_span(block: str, labels: Sequence[str]) -> tuple[int, int, bool] | None:
+    """`[text][label]`, `[label][]` or `[label]` for one of `labels` (case-insensitive)."""
+    spans = []
+    for label in labels:
+        name = r"\s+".join(re.escape(word) for word in label.split())
+        full = re.search(r"\]\[" + name + r"\]", block, re.IGNORECASE)
+        if full:
+            opening = _opening_bracket(block, full.start())
+            if opening is not None:
+                spans.append((opening, full.end(), False))
+        short = re.search(r"(?<!\])\[" + name + r"\](?:\[\])?(?![(:\[])", block, re.IGNORECASE)
+        if short:
+            spans.append((short.start(), short.end(), False))
+    return min(spans) if spans else None
+
+
 def _markdown_span(block: str, url: str) -> tuple[int, int, bool] | None:
+    """The first `[text](url)` whose text is not only an image (a badge is no entry)."""
     # The common `[text](url)` first: a pattern built per URL would be compiled afresh for
     # almost every link (the re module caches only a few hundred), which dominated big lists.
-    plain = block.find(f"]({url})")
-    inline_span = (plain, plain + len(url) + 3) if plain >= 0 else None
-    if inline_span is None and "](" in block:
-        inline = re.search(
-            r"\]\([ \t\n]*<?" + re.escape(url) + r">?(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'))?[ \t\n]*\)",
-            block,
-        )
-        inline_span = inline.span() if inline else None
-    if inline_span:
-        opening = _opening_bracket(block, inline_span[0])
-        return (opening, inline_span[1], False) if opening is not None else None
+    target = f"]({url})"
+    found = block.find(target)
+    while found >= 0:
+        opening = _opening_bracket(block, found)
+        if opening is not None and not _only_images(block[opening + 1 : found]):
+            return opening, found + len(target), False
+        found = block.find(target, found + 1)
+    if "](" not in block:
+        return None
+    pattern = (
+        r"\]\([ \t\n]*<?" + re.escape(url) + r">?(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'))?[ \t\n]*\)"
+    )
+    for inline in re.finditer(pattern, block):
+        opening = _opening_bracket(block, inline.start())
+        if opening is not None and not _only_images(block[opening + 1 : inline.start()]):
+            return opening, inline.end(), False
     return None
+
+
+_IMAGE = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
+
+
+def _only_images(link_text: str) -> bool:
+    """True for the text of a badge: one or more images and nothing else."""
+    return bool(_IMAGE.search(link_text)) and not _IMAGE.sub("", link_text).strip()
 
 
 def _anchor_span(block: str, url: str) -> tuple[int, int, bool] | None:
@@ -248,15 +293,17 @@ def _anchor_span(block: str, url: str) -> tuple[int, int, bool] | None:
     if "<" not in block:
         return None
     for written in dict.fromkeys((url, html.escape(url, quote=False))):
-        opening = re.search(
-            r"<a\s[^>]*?\bhref\s*=\s*([\"']?)" + re.escape(written) + r"\1[^>]*>",
-            block,
-            re.IGNORECASE,
+        anchor = re.compile(
+            r"<a\s[^>]*?\bhref\s*=\s*([\"']?)" + re.escape(written) + r"\1[^>]*>", re.IGNORECASE
         )
-        if opening:
+        opening = anchor.search(block)
+        while opening:
             closing = _ANCHOR_CLOSE.search(block, opening.end())
-            if closing:
+            if closing is None:
+                break
+            if not _only_images(block[opening.end() : closing.start()]):
                 return opening.start(), closing.end(), True
+            opening = anchor.search(block, closing.end())
     return None
 
 

@@ -1,0 +1,211 @@
+"""The constructs of real awesome lists, each through the real `enrich` job (issue 10).
+
+Every case: exit 0, the metadata where GitHub shows it next to the link, and a second run
+that changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import pipeline.render
+from pipeline.cache import dump_cache
+from pipeline.catalog import build_catalog
+from pipeline.cli import main
+from pipeline.models import Author, Paper
+from pipeline.parse import parse_links
+from tests.gfm import github_page
+
+ATTENTION = "https://arxiv.org/abs/1706.03762"
+BERT = "https://arxiv.org/abs/1810.04805"
+
+
+def paper(arxiv_id: str, title: str, *names: str) -> Paper:
+    return Paper(
+        arxiv_id=arxiv_id,
+        latest_version=1,
+        title=title,
+        authors=tuple(Author(n) for n in names or ("Ada Lovelace",)),
+        abstract=None,
+        published=datetime(2017, 6, 12, tzinfo=UTC),
+        updated=None,
+        primary_category="cs.CL",
+        categories=("cs.CL",),
+        comment=None,
+        journal_ref=None,
+        doi=None,
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}",
+        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
+        source="arxiv-api",
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+ATTENTION_PAPER = paper("1706.03762", "Attention Is All You Need", "Ashish Vaswani")
+BERT_PAPER = paper(
+    "1810.04805", "BERT: Pre-training of Deep Bidirectional Transformers", "Jacob Devlin"
+)
+
+
+def enrich_twice(
+    tmp_path: Path, readme: str, papers: list[Paper], capsys: pytest.CaptureFixture[str]
+) -> tuple[str, str]:
+    """Run `enrich --offline` twice; the README written and what the first run printed."""
+    (tmp_path / "README.md").write_text(readme, encoding="utf-8")
+    (tmp_path / "cache.jsonl").write_text(dump_cache(papers), encoding="utf-8")
+    args = [
+        "enrich",
+        "--offline",
+        *("--readme", str(tmp_path / "README.md")),
+        *("--catalog", str(tmp_path / "catalog.csv")),
+        *("--outputs", str(tmp_path / "outputs")),
+        *("--cache", str(tmp_path / "cache.jsonl")),
+    ]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(args) == 0
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == files
+    return (tmp_path / "README.md").read_text(encoding="utf-8"), printed
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Code at https://github.com/x/y: a study",
+        "Comment on arXiv:1706.03762",
+        "Mirrors at www.example.com",
+        "Write to authors@example.org",
+    ],
+)
+def test_1_titles_with_links_in_them_stay_text(
+    title: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = paper("1810.04805", title, "Jacob Devlin")
+    readme, _ = enrich_twice(tmp_path, f"- [BERT]({BERT})\n", [record], capsys)
+    page = github_page(readme)
+    assert [a.href for a in page.anchors] == [BERT]
+    assert page.ems == [title]
+    assert [link.url for link in parse_links(readme)] == [BERT]
+
+
+def test_2_raw_html_links_get_html_metadata_after_the_anchor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (
+        f'- <a href="{ATTENTION}">Attention</a>\n\n'
+        f'<table>\n<tr><td><a href="{BERT}">BERT</a></td><td>2018</td></tr>\n</table>\n'
+    )
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out == (
+        f'- <a href="{ATTENTION}">Attention</a> — <em>Attention Is All You Need</em> · '
+        "Vaswani · Jun 2017\n\n"
+        f'<table>\n<tr><td><a href="{BERT}">BERT</a> — <em>BERT: Pre-training of Deep '
+        "Bidirectional Transformers</em> · Devlin · Jun 2017</td><td>2018</td></tr>\n</table>\n"
+    )
+    assert github_page(out).tables == github_page(readme).tables == [[2]]
+
+
+def test_3_inline_html_badges_are_not_entries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    badge = (
+        f'<a href="{ATTENTION}"><img src="https://img.shields.io/badge/arXiv-1706.03762-b31b1b.svg">'
+        "</a>"
+    )
+    readme = f"- {badge} [BERT]({BERT})\n"
+    assert [link.url for link in parse_links(readme)] == [BERT]
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out.startswith(f"- {badge} [BERT]({BERT}) — *BERT")
+
+
+def test_3_a_badge_to_the_same_paper_does_not_take_its_metadata(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    badge = f"[![arXiv](https://img.shields.io/badge/arXiv-1810.04805-b31b1b.svg)]({BERT})"
+    out, _ = enrich_twice(tmp_path, f"- {badge} **BERT** [[Paper]({BERT})]\n", [BERT_PAPER], capsys)
+    assert out.startswith(f"- {badge} **BERT** [[Paper]({BERT})] — *BERT: Pre-training")
+
+
+def test_4_metadata_goes_after_the_bracket_of_a_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (
+        f"- BERT [[Paper]({BERT})] [[Code](https://github.com/google-research/bert)]\n"
+        f"- Transformer ([pdf]({ATTENTION})) ([blog](https://example.org/))\n"
+    )
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    first, second, _ = out.split("\n")
+    assert first == (
+        f"- BERT [[Paper]({BERT})] — *BERT: Pre-training of Deep Bidirectional Transformers* · "
+        "Devlin · Jun 2017 [[Code](https://github.com/google-research/bert)]"
+    )
+    assert second == (
+        f"- Transformer ([pdf]({ATTENTION})) — *Attention Is All You Need* · Vaswani · Jun 2017 "
+        "([blog](https://example.org/))"
+    )
+
+
+def test_5_the_arxiv_file_tree_url_names_its_paper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "https://arxiv.org/ftp/arxiv/papers/2205/2205.02302.pdf"
+    record = paper("2205.02302", "A Data Paper")
+    out, printed = enrich_twice(tmp_path, f"- [PDF]({url})\n", [record], capsys)
+    assert out == f"- [PDF]({url}) — *A Data Paper* · Lovelace · Jun 2017\n"
+    assert "names no paper" not in printed
+
+
+def test_6_an_unsafe_suffix_is_left_out_and_named_the_rest_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last guard: were the escaping to miss a case, a title would become a link.
+    monkeypatch.setattr(pipeline.render, "inert_markdown", pipeline.render.escape_markdown)
+    record = paper("1810.04805", "See https://example.org/ for code", "Jacob Devlin")
+    readme = f"# List\n\n- [Attention]({ATTENTION})\n- [BERT]({BERT})\n"
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, record], capsys)
+    assert out == (
+        f"# List\n\n- [Attention]({ATTENTION}) — *Attention Is All You Need* · Vaswani · "
+        f"Jun 2017\n- [BERT]({BERT})\n"
+    )
+    assert f"README.md:4: metadata after {BERT} left out" in printed
+    assert "nothing was written" not in printed
+    assert "Summary" in printed
+    entries, _ = build_catalog(parse_links(out))
+    assert (tmp_path / "catalog.csv").read_text(encoding="utf-8").count("\n") == len(entries) + 1
+
+
+def test_7_an_item_that_says_the_title_does_not_get_it_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (
+        f"- **Attention is all you need**, Vaswani et al. [[Paper]({ATTENTION})]\n\n"
+        "<table><tr><td>BERT: pre-training of deep bidirectional transformers</td>"
+        f'<td><a href="{BERT}">arXiv</a></td></tr></table>\n'
+    )
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out.split("\n")[0].endswith(f"[[Paper]({ATTENTION})] — Vaswani · Jun 2017")
+    assert f'<a href="{BERT}">arXiv</a> — Devlin · Jun 2017</td>' in out
+
+
+def test_7_several_links_to_one_paper_in_one_item_get_one_suffix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = "https://arxiv.org/pdf/1706.03762v5"
+    readme = f"- [Transformer]({ATTENTION}) [pdf]({pdf})\n- [again]({pdf})\n"
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER], capsys)
+    suffix = " — *Attention Is All You Need* · Vaswani · Jun 2017"
+    assert out == f"- [Transformer]({ATTENTION}){suffix} [pdf]({pdf})\n- [again]({pdf}){suffix}\n"
+
+
+def test_a_nul_byte_is_bad_input_with_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "README.md").write_text(f"# List\n\n- [x]({BERT}) a\0b\n", encoding="utf-8")
+    status = main(["enrich", "--offline", "--readme", str(tmp_path / "README.md")])
+    assert status == 2
+    assert f"{tmp_path / 'README.md'}:3:" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
