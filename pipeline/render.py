@@ -122,8 +122,9 @@ def _plan(
             item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
         says_title = _contains_title(item_words[item], paper.title)
         html_suffix = _is_anchor(lines, link)
+        # The item holds the link's label, so this also covers a label that is the title.
         suffix = metadata_suffix(
-            link.label, paper, html=html_suffix, html_block=link.in_html_block, title=not says_title
+            "", paper, html=html_suffix, html_block=link.in_html_block, title=not says_title
         )
         plans.append((link, suffix))
     return plans
@@ -288,22 +289,24 @@ def _only_images(link_text: str) -> bool:
     return bool(_IMAGE.search(link_text)) and not _IMAGE.sub("", link_text).strip()
 
 
+_ANCHOR_OPEN = re.compile(
+    r"<a\s[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+))[^>]*>", re.IGNORECASE
+)
+
+
 def _anchor_span(block: str, url: str) -> tuple[int, int, bool] | None:
-    """`<a ... href="url" ...>...</a>`, the URL as written or with `&` as `&amp;`."""
-    if "<" not in block:
+    """The first `<a ... href="url" ...>...</a>` that is no badge (`&` may be `&amp;`)."""
+    if "<a" not in block and "<A" not in block:
         return None
-    for written in dict.fromkeys((url, html.escape(url, quote=False))):
-        anchor = re.compile(
-            r"<a\s[^>]*?\bhref\s*=\s*([\"']?)" + re.escape(written) + r"\1[^>]*>", re.IGNORECASE
-        )
-        opening = anchor.search(block)
-        while opening:
-            closing = _ANCHOR_CLOSE.search(block, opening.end())
-            if closing is None:
-                break
-            if not _only_images(block[opening.end() : closing.start()]):
-                return opening.start(), closing.end(), True
-            opening = anchor.search(block, closing.end())
+    for opening in _ANCHOR_OPEN.finditer(block):
+        href = next(group for group in opening.groups() if group is not None).strip()
+        if href != url and html.unescape(href) != url:
+            continue
+        closing = _ANCHOR_CLOSE.search(block, opening.end())
+        if closing is None:
+            return None
+        if not _only_images(block[opening.end() : closing.start()]):
+            return opening.start(), closing.end(), True
     return None
 
 
@@ -361,8 +364,9 @@ def inert_markdown(text: str) -> str:
     with an escape, or before an e-mail's `@` with an empty HTML comment.
     """
     escaped = escape_markdown(" ".join(text.split()))
-    escaped = _LINK_STARTS.sub(lambda m: "".join("\\" + c for c in m.group(0)), escaped)
-    return _EMAIL_AT.sub("<!-- -->@", escaped)
+    if ":" in escaped or "/" in escaped or "." in escaped:
+        escaped = _LINK_STARTS.sub(lambda m: "".join("\\" + c for c in m.group(0)), escaped)
+    return _EMAIL_AT.sub("<!-- -->@", escaped) if "@" in escaped else escaped
 
 
 def escape_html(text: str) -> str:
