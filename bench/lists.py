@@ -83,6 +83,36 @@ def with_added_links(markdown: str, arxiv_ids: Sequence[str]) -> str:
     return markdown[:at] + block + markdown[at:]
 
 
+_PROSE = (
+    "A paragraph of notes between the entries, as long lists have: what the papers of a "
+    "section share, which to read first, and where the field went next. "
+)
+
+
+def with_prose(markdown: str, total_bytes: int) -> str:
+    """`markdown` grown to about `total_bytes` (UTF-8) with sections of prose paragraphs.
+
+    The prose goes before the end-of-list marker, so it is part of the list that is parsed;
+    it holds no links, so the run's work per link stays the same and only the size grows.
+    """
+    missing = total_bytes - len(markdown.encode("utf-8"))
+    if missing <= 0:
+        return markdown
+    paragraph = _PROSE * 8
+    blocks: list[str] = []
+    size = 0
+    while size < missing:
+        if len(blocks) % 50 == 0:
+            blocks.append(f"## Notes {len(blocks) // 50 + 1}")
+        blocks.append(paragraph)
+        size += len(blocks[-1]) + 2
+    block = "\n\n".join(blocks) + "\n\n"
+    at = markdown.find(END_OF_LIST_MARKER)
+    if at < 0:
+        return markdown.rstrip("\n") + "\n\n" + block
+    return markdown[:at] + block + markdown[at:]
+
+
 def papers_from_fake(fake: FakeArxiv, arxiv_ids: Sequence[str]) -> list[Paper]:
     """The papers the fake serves for `arxiv_ids`, parsed by the pipeline's own Atom parser.
 

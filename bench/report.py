@@ -18,6 +18,7 @@ from bench.profiling import SAMPLE_RATE, ProfileSummary
 
 TARGET_LOCAL_S = 10.0
 TARGET_LOCAL_RSS_MIB = 1024.0
+TARGET_TIMES_CMARK = 10.0  # the whole command within this many times cmark-gfm's render
 BATCH = 2000  # what the API returns at most per request, hence the request targets
 
 
@@ -70,7 +71,11 @@ class Results:
     network: list[NetworkRow]
     local_links: int
     local_runs: list[LocalRun]
-    cli_local: dict[str, float]  # the whole CLI on the big list: wall_s, cpu_s, peak_rss_mib
+    # The whole CLI on the big list: wall_s, cpu_s, peak_rss_mib, readme_mib, and
+    # cmark_render_s, the time GitHub's renderer takes on the same README.
+    cli_local: dict[str, float]
+    # The same on a README grown with prose (readme_mib): empty when not measured.
+    big_readme: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -86,7 +91,7 @@ def machine_info() -> dict[str, str]:
         pass
     versions = ", ".join(
         f"{name} {metadata.version(name)}"
-        for name in ("markdown-it-py", "httpx", "arxiv", "pyarrow", "pandas")
+        for name in ("markdown-it-py", "cmarkgfm", "httpx", "arxiv", "pyarrow", "pandas")
     )
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -279,6 +284,8 @@ def render_markdown(results: Results, profile: ProfileSummary | None) -> str:
         f" included): **{cli['wall_s']:.1f} s** wall, {cli['cpu_s']:.1f} s CPU,"
         f" **{cli['peak_rss_mib']:.0f} MiB** peak RSS.",
         "",
+        *_cmark_lines(results),
+        "",
         "## Targets",
         "",
         "| target | measured | |",
@@ -295,6 +302,7 @@ def render_markdown(results: Results, profile: ProfileSummary | None) -> str:
         f" | {cli['wall_s']:.1f} s | {_mark(cli['wall_s'] < TARGET_LOCAL_S)} |",
         f"| {results.local_links:,} links, local stages: under 1 GiB RSS"
         f" | {cli['peak_rss_mib']:.0f} MiB | {_mark(cli['peak_rss_mib'] < TARGET_LOCAL_RSS_MIB)} |",
+        *_cmark_targets(results),
         "",
     ]
     if results.notes:
@@ -312,6 +320,39 @@ def render_markdown(results: Results, profile: ProfileSummary | None) -> str:
         ]
     out.append(HOW_TO_READ)
     return "\n".join(out)
+
+
+def _cmark_lines(results: Results) -> list[str]:
+    """The whole command beside GitHub's renderer (cmark-gfm) on the same README."""
+    cli, big = results.cli_local, results.big_readme
+    lines = ["| README | `enrich --offline` | cmark-gfm render | ratio | peak RSS |"]
+    lines.append("| --- | --- | --- | --- | --- |")
+    for name, run in (("steady-state list", cli), ("list + prose", big)):
+        if run.get("cmark_render_s"):
+            lines.append(
+                f"| {name}, {run['readme_mib']:.1f} MiB | {run['wall_s']:.1f} s"
+                f" | {run['cmark_render_s']:.2f} s"
+                f" | {run['wall_s'] / run['cmark_render_s']:.0f}x | {run['peak_rss_mib']:.0f} MiB |"
+            )
+    return lines if len(lines) > 2 else []
+
+
+def _cmark_targets(results: Results) -> list[str]:
+    cli, big = results.cli_local, results.big_readme
+    out = []
+    if cli.get("cmark_render_s"):
+        ratio = cli["wall_s"] / cli["cmark_render_s"]
+        out.append(
+            f"| {results.local_links:,} links: within {TARGET_TIMES_CMARK:g}x of cmark-gfm"
+            f" | {ratio:.0f}x | {_mark(ratio <= TARGET_TIMES_CMARK)} |"
+        )
+    if big:
+        met = big["peak_rss_mib"] < TARGET_LOCAL_RSS_MIB
+        out.append(
+            f"| {big['readme_mib']:.0f} MiB README: under 1 GiB RSS"
+            f" | {big['peak_rss_mib']:.0f} MiB | {_mark(met)} |"
+        )
+    return out
 
 
 def write_json(results: Results, path: Path) -> None:

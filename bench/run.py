@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script (`python bench/run.py`): find the packages
     sys.path.insert(0, str(ROOT))
 
-from bench.lists import cache_text, reading_list, with_added_links  # noqa: E402
+from bench.lists import cache_text, reading_list, with_added_links, with_prose  # noqa: E402
 from bench.measure import ProcessStats, polite_wall_s, run_measured  # noqa: E402
 from bench.profiling import ProfileSummary, profile  # noqa: E402
 from bench.report import (  # noqa: E402
@@ -231,6 +231,8 @@ def local_stages(
     if stats.exit_code != 0:
         raise BenchError(f"enrich --offline failed: {_last_line(stats.stderr)}")
     cli = {"wall_s": stats.wall_s, "cpu_s": stats.cpu_s, "peak_rss_mib": stats.peak_rss_mib}
+    cli["readme_mib"] = (workdir / "README.md").stat().st_size / 2**20
+    cli["cmark_render_s"] = _cmark_render_s(workdir / "README.md")
     missed = stats.wall_s >= TARGET_LOCAL_S or stats.peak_rss_mib >= TARGET_LOCAL_RSS_MIB
     summary = None
     if missed and want_profile:
@@ -238,6 +240,34 @@ def local_stages(
         argv = [PY, "-m", "bench.stages", str(workdir)]
         summary = profile(argv, ROOT, workdir / "profile.raw.txt")
     return runs, cli, summary
+
+
+def _cmark_render_s(readme: Path) -> float:
+    """Seconds GitHub's renderer (cmark-gfm) takes on `readme`, in its own process."""
+    stats = run_measured([PY, "-m", "bench.cmark_render", str(readme)], cwd=ROOT)
+    if stats.exit_code != 0:
+        raise BenchError(f"cmark-gfm render failed: {_last_line(stats.stderr)}")
+    return float(json.loads(stats.stdout.strip().splitlines()[-1])["render_s"])
+
+
+def big_readme(workdir: Path, megabytes: int) -> dict[str, float]:
+    """`enrich --offline` on the steady-state list grown to `megabytes` MB with prose."""
+    big = workdir.parent / "big-readme"
+    big.mkdir()
+    shutil.copyfile(workdir / "arxiv-cache.jsonl", big / "arxiv-cache.jsonl")
+    text = (workdir / "README.md").read_text(encoding="utf-8")
+    (big / "README.md").write_text(with_prose(text, megabytes * 10**6), encoding="utf-8")
+    print(f"  a {megabytes} MB README (the list plus prose)", flush=True)
+    stats = run_measured(_enrich_argv(big, "http://127.0.0.1:9/", "--offline"), cwd=ROOT)
+    if stats.exit_code != 0:
+        raise BenchError(f"enrich --offline ({megabytes} MB) failed: {_last_line(stats.stderr)}")
+    return {
+        "readme_mib": (big / "README.md").stat().st_size / 2**20,
+        "wall_s": stats.wall_s,
+        "cpu_s": stats.cpu_s,
+        "peak_rss_mib": stats.peak_rss_mib,
+        "cmark_render_s": _cmark_render_s(big / "README.md"),
+    }
 
 
 NOTES = [
@@ -255,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="synthetic list sizes (IDs)")
     parser.add_argument("--local-links", type=int, default=100_000)
+    parser.add_argument(
+        "--big-readme-mb", type=int, default=50, help="also a README this big (0: skip)"
+    )
     parser.add_argument("--no-profile", action="store_true", help="never profile")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -276,12 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs, cli, summary = local_stages(
                 fake, work / "local", args.local_links, not args.no_profile
             )
+        big = big_readme(work / "local", args.big_readme_mb) if args.big_readme_mb else {}
         results = Results(
             machine=machine_info(),
             network=network,
             local_links=args.local_links,
             local_runs=runs,
             cli_local=cli,
+            big_readme=big,
             notes=NOTES,
         )
         for path in write_all(results, summary, args.out):

@@ -160,7 +160,7 @@ def metadata_suffix(
     """
     inert = escape_html if html_block else inert_markdown
     parts = []
-    if title and not label_names_title(label, paper.title):
+    if title and not (label and label_names_title(label, paper.title)):
         shown = inert(paper.title)
         parts.append(f"<em>{shown}</em>" if html else f"*{shown}*")
     parts.append(inert(author_line([a.name for a in paper.authors])))
