@@ -128,7 +128,8 @@ def _links_of(
             subsection = ""
         elif token.type == "inline" and _is_label_paragraph(tokens, index, children, containers):
             subsection = plain_text(children).rstrip(":").strip()
-        elif token.type in ("inline", "html_block") and token.map:
+        # Links in headings are entries too (GitHub renders them as links).
+        if token.type in ("inline", "html_block") and token.map:
             block = _block_of(token, containers, lines)
             found = (
                 _inline_links(children, block.first_line)

@@ -39,6 +39,7 @@ _EMAIL_AT = re.compile(r"(?<=[\w.+-])@")
 _PARTICLES = {"de", "van", "der", "von", "den", "du", "da", "di", "del", "della", "la", "le", "ter"}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _NEAR = 0.8  # difflib similarity from which a label word reads as a misspelt title word
+_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _ANCHOR_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 
 
@@ -112,6 +113,8 @@ def _plan(
         paper = papers.get(entry.arxiv_id or "")
         if paper is None:
             continue
+        if _HEADING.match(lines[link.line - 1]):
+            continue  # a heading names its section; metadata there would rename it
         item = (link.item_start, link.item_end)
         key = (*item, paper.arxiv_id)
         if key in seen:
@@ -189,10 +192,35 @@ def _annotate(block: str, link: Link, suffix: str, labels: Sequence[str] = ()) -
     return block[:start] + source + suffix + rest
 
 
+# Emphasis around a link: the metadata goes after it, not inside the bold.
+_WRAPPERS = ("**", "__", "~~", "*", "_")
+
+
 def _group_end(block: str, start: int, end: int) -> int:
-    """Past the `]` or `)` closing the literal bracket right before `start`, else `end`."""
+    """Where the group around the link at `start:end` ends: past the `]` or `)` of literal
+    brackets right around it, and past emphasis wrapped right around it; else `end`."""
+    while True:
+        wrapper = next(
+            (
+                w
+                for w in _WRAPPERS
+                if block[start - len(w) : start] == w == block[end : end + len(w)]
+            ),
+            None,
+        )
+        if wrapper and start >= len(wrapper):
+            start, end = start - len(wrapper), end + len(wrapper)
+            continue
+        closing = _closing_bracket(block, start, end)
+        if closing is None:
+            return end
+        start, end = start - 1, closing
+
+
+def _closing_bracket(block: str, start: int, end: int) -> int | None:
+    """Past the `]`/`)` that closes the literal `[`/`(` right before `start`, on its line."""
     if start == 0 or block[start - 1] not in "[(" or block[start - 2 : start - 1] == "\\":
-        return end
+        return None
     opener = block[start - 1]
     closer = "]" if opener == "[" else ")"
     depth = 0
@@ -209,7 +237,7 @@ def _group_end(block: str, start: int, end: int) -> int:
                 return index + 1
             depth -= 1
         index += 1
-    return end
+    return None
 
 
 def _link_span(block: str, url: str) -> tuple[int, int, bool] | None:

@@ -209,3 +209,15 @@ def test_a_nul_byte_is_bad_input_with_line_and_column(
     assert status == 2
     assert f"{tmp_path / 'README.md'}:3:" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_links_in_headings_are_entries_and_emphasis_stays_around_its_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = f"# List\n\n### [Attention]({ATTENTION})\n\nRead **[BERT]({BERT})** first.\n"
+    assert [link.url for link in parse_links(readme)] == [ATTENTION, BERT]
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out == (
+        f"# List\n\n### [Attention]({ATTENTION})\n\nRead **[BERT]({BERT})** — *BERT: "
+        "Pre-training of Deep Bidirectional Transformers* · Devlin · Jun 2017 first.\n"
+    )
