@@ -3,7 +3,8 @@
 What counts as an entry of the list:
 - every link of the document up to the marker comment `<!-- end of reading list ... -->`
   (what follows it, such as the "Maintaining this list" section, is about the project);
-- inline, reference-style, autolinks `<https://...>`, bare URLs (linkify), raw HTML
+- inline, reference-style, autolinks `<https://...>`, bare URLs and `www.` links (ending
+  where GitHub ends them), raw HTML
   `<a href="...">`, links in nested lists and tables, and `arXiv:ID` mentions in text;
 - not: images, badges (a link whose only content is an image, Markdown or HTML), `<meta>`
   and other HTML without `href`, in-page anchors (`#...`), `mailto:` links, anything in
@@ -229,9 +230,11 @@ def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[_Found
             close = _matching_close(children, index, "link_close")
             inner = children[index + 1 : close]
             url = str(child.attrs.get("href", "")).strip()
+            if child.markup == "linkify":  # a bare URL: end it where GitHub ends it
+                url = gfm_autolink_end(url)
             is_badge = not plain_text(inner) and any(c.type == "image" for c in inner)
             if is_resource_url(url) and not is_badge:
-                yield plain_text(inner), url, line, None
+                yield (url if child.markup == "linkify" else plain_text(inner)), url, line, None
             line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
             index = close + 1
             continue
@@ -258,7 +261,32 @@ def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[_Found
         elif child.type == "text":
             for match in ARXIV_TEXT_MENTION.finditer(child.content):
                 yield match.group(0), match.group(0), line, None
+            if "www." in child.content:
+                for match in _WWW_AUTOLINK.finditer(child.content):
+                    if url := gfm_autolink_end(match.group(0)):
+                        yield url, url, line, None
         index += 1
+
+
+# GitHub (cmark-gfm's autolink extension) links `www.` + a domain in text, at the start of
+# text or after whitespace or `*_~(`; linkify-it (fuzzy links off) does not.
+_WWW_AUTOLINK = re.compile(r"(?<![^\s*_~(])www\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*[^\s<]*")
+_GFM_TRAILING = "?!.,:*_~"
+_ENTITY_AT_END = re.compile(r"&[A-Za-z0-9]+;$")
+
+
+def gfm_autolink_end(url: str) -> str:
+    """A bare URL without what GitHub leaves out of an autolink: trailing punctuation
+    (`?!.,:*_~`), an unbalanced `)`, an entity-like `&name;`."""
+    while url:
+        unbalanced = url[-1] == ")" and url.count(")") > url.count("(")
+        if url[-1] in _GFM_TRAILING or unbalanced:
+            url = url[:-1]
+        elif entity := _ENTITY_AT_END.search(url):
+            url = url[: entity.start()]
+        else:
+            break
+    return url
 
 
 def _matching_close(children: Sequence[Token], open_index: int, close_type: str) -> int:

@@ -123,6 +123,8 @@ def _locate(url: str) -> tuple[str, str] | None:
     """(host, path) of a link, or None when it is neither an http(s) URL nor `arXiv:` text."""
     if url[: len(_TEXT_PREFIX)].lower() == _TEXT_PREFIX:
         return "", url[len(_TEXT_PREFIX) :]
+    if url[:4].lower() == "www.":  # a `www.` link in text: GitHub makes it http://www.
+        url = "http://" + url
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unbalanced "[" in the host

@@ -96,7 +96,8 @@ def arxiv_ids_in(markdown: str) -> list[str]:
 def our_arxiv_links(markdown: str) -> list[str]:
     """The arXiv links we find, but `arXiv:ID` text, which GitHub shows as text."""
     return [
-        link.url
+        # A `www.` link is kept as written; GitHub's href adds the scheme.
+        "http://" + link.url if link.url.lower().startswith("www.") else link.url
         for link in parse_links(markdown)
         if resolve_arxiv(link.url) and not link.url.lower().startswith("arxiv:")
     ]
