@@ -25,10 +25,11 @@ SEPARATOR = " · "
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _DATE = r" · (?:(?:" + "|".join(_MONTHS) + r") \d{4}|undated)"
 # What this module writes after a link; matched only right after the link it belongs to.
-_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?(?:\\.|[^\\\n])*?" + _DATE)
-_OWN_HTML_METADATA = re.compile(
-    r" — (?:<em>(?:\\.|<!-- -->|[^<\\\n])+</em> · )?(?:\\.|<!-- -->|[^<\\\n])*?" + _DATE
-)
+# Text written between the separators: escaped characters, the comment before an e-mail's
+# `@`, anything else but markup (so that the Markdown form never reads into the HTML one).
+_INERT = r"(?:\\.|<!-- -->|[^<\\\n])"
+_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?" + _INERT + "*?" + _DATE)
+_OWN_HTML_METADATA = re.compile(r" — (?:<em>" + _INERT + "+</em> · )?" + _INERT + "*?" + _DATE)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 # GitHub links `scheme:...` (the `:` starts it), `www.` and e-mail addresses; parse.py
 # reads `arXiv:ID` as an entry and `//host` as a link. Each is broken where it starts.
@@ -399,7 +400,8 @@ def inert_markdown(text: str) -> str:
 
 def escape_html(text: str) -> str:
     """`text` as HTML text on one line (inside an HTML block, where Markdown is not read)."""
-    return html.escape(" ".join(text.split()), quote=False)
+    # A backslash is no escape in HTML; as an entity it cannot read as one on the next run.
+    return html.escape(" ".join(text.split()), quote=False).replace("\\", "&#92;")
 
 
 def _words(text: str) -> list[str]:

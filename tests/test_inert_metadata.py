@@ -129,3 +129,31 @@ def _text_after_link(document: str) -> str:
     reader = After()
     reader.feed(github_html(document))
     return "".join(reader.parts).rstrip("\n")
+
+
+@settings(max_examples=100, deadline=None)
+@given(trap_text, st.lists(trap_text, min_size=1, max_size=5), trap_text)
+@example("A title · Jan 2020", ["Ada · Lovelace"], "New · Feb 2021 *x*")
+@example("\\", [""], "0")
+def test_metadata_is_replaced_not_added_to_whatever_it_says(
+    title: str, names: list[str], new_title: str
+) -> None:
+    from pipeline.catalog import build_catalog
+    from pipeline.render import render_readme
+
+    assume(title.strip() and new_title.strip())
+    document = "\n".join(documents({"markdown": "", "inline html": "", "html block": ""}).values())
+    links = parse_links(document)
+    entries, _ = build_catalog(links)
+    once = render_readme(document, links, entries, {"1706.03762": paper(title, names)}).text
+    again_links = parse_links(once)
+    assert [(link.label, link.url) for link in again_links] == [(LABEL, URL)] * 3
+    entries, _ = build_catalog(again_links)
+    assert (
+        render_readme(once, again_links, entries, {"1706.03762": paper(title, names)}).text == once
+    )
+    # New metadata replaces the old, whatever the old said.
+    changed = {"1706.03762": paper(new_title, names[:1])}
+    replaced = render_readme(once, again_links, entries, changed).text
+    expected = render_readme(document, links, build_catalog(links)[0], changed).text
+    assert replaced == expected
