@@ -13,12 +13,12 @@ from pathlib import Path
 
 from pipeline.bibtex import bibtex_text
 from pipeline.cache import dump_cache, load_cache, merge_fetched
-from pipeline.catalog import build_catalog, catalog_csv, distinct_arxiv_ids
+from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.errors import InputError
 from pipeline.fetch import ArxivClient, FetchSettings, Transport, fetch_papers
 from pipeline.files import atomic_write, read_text
-from pipeline.models import CatalogEntry, Link, Paper
-from pipeline.outputs import build_rows, csv_text, outputs_readme, parquet_bytes
+from pipeline.models import CatalogEntry, Paper
+from pipeline.outputs import build_rows, catalog_csv, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
 from pipeline.render import possible_typos, render_readme
 from pipeline.summary import LabelMismatch, Summary
@@ -73,7 +73,7 @@ def enrich(
     papers = {i: cache[i] for i in ids if i in cache}
     new_readme = text
     if not options.no_readme:
-        new_readme, entries = _render_safely(text, links, entries, papers, summary)
+        new_readme, entries = _render_safely(text, entries, papers, summary)
     summary.mismatches = _label_mismatches(entries, papers)
 
     rows = build_rows(entries, papers)
@@ -140,7 +140,7 @@ def _label_mismatches(
     mismatches = []
     for entry in entries:
         paper = papers.get(entry.arxiv_id or "")
-        if paper and (typos := possible_typos(entry.label, paper.title)):
+        if paper and (typos := possible_typos(entry.link.label, paper.title)):
             mismatches.append(LabelMismatch(entry, paper.title, typos))
     return mismatches
 
@@ -151,7 +151,6 @@ _MAX_UNSAFE = 20
 
 def _render_safely(
     text: str,
-    links: Sequence[Link],
     entries: list[CatalogEntry],
     papers: Mapping[str, Paper],
     summary: Summary,
@@ -164,16 +163,16 @@ def _render_safely(
     exit status depends on metadata only, so one bad title never blocks later runs.
     """
     skip: set[int] = set()
-    link_at = {link.position: link for link in links}
-    before = [(e.label, e.url, e.section, e.subsection) for e in entries]
+    link_at = {entry.link.position: entry.link for entry in entries}
+    before = [(e.link.label, e.link.url, e.link.section, e.link.subsection) for e in entries]
     while True:
-        rendered = render_readme(text, links, entries, papers, skip)
+        rendered = render_readme(text, entries, papers, skip)
         summary.unplaced = rendered.unplaced
         summary.unsafe = [(rendered.line_of[p], link_at[p].url) for p in sorted(skip)]
         if rendered.text == text:
             return text, entries
         after, invalid = build_catalog(parse_links(rendered.text))
-        now = [(e.label, e.url, e.section, e.subsection) for e in after]
+        now = [(e.link.label, e.link.url, e.link.section, e.link.subsection) for e in after]
         if now == before:
             # Lines as they are in the README that is written (a joined link text moves
             # the lines below it).
@@ -199,6 +198,6 @@ def _suffix_before_difference(
         (i for i, (a, b) in enumerate(zip(before, now, strict=False)) if a != b),
         min(len(before), len(now)),
     )
-    line = after[first].line if first < len(after) else float("inf")
+    line = after[first].link.line if first < len(after) else float("inf")
     candidates = [(at, position) for position, at in placed.items() if at <= line]
     return max(candidates)[1] if candidates else None

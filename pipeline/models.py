@@ -39,18 +39,23 @@ class ArxivRef:
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """A row of catalog.csv: a link with its resolved arXiv ID."""
+    """A link of the list with what it resolved to: a row of catalog.csv."""
 
-    position: int
-    section: str
-    subsection: str
-    label: str
-    url: str
-    kind: LinkKind
-    arxiv_id: str | None
-    arxiv_version: int | None
-    duplicate_of: int | None  # position of the first link to the same arXiv ID
-    line: int
+    link: Link
+    ref: ArxivRef | None  # None: a web link (or an arXiv URL that names no paper)
+    duplicate_of: int | None = None  # position of the first link to the same arXiv ID
+
+    @property
+    def kind(self) -> LinkKind:
+        return "arxiv" if self.ref else "web"
+
+    @property
+    def arxiv_id(self) -> str | None:
+        return self.ref.arxiv_id if self.ref else None
+
+    @property
+    def arxiv_version(self) -> int | None:
+        return self.ref.version if self.ref else None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Column:
     nullable: bool
     description: str
     value: Callable[[CatalogEntry, Paper | None], Any]  # the cell of one link's row
+    in_catalog: bool = False  # also a column of catalog.csv
 
     @property
     def pandas_dtype(self) -> str | None:
@@ -38,6 +39,11 @@ class Column:
         if isinstance(self.type, pa.TimestampType):
             return f"datetime64[{self.type.unit}, {self.type.tz}]"
         return None
+
+
+def _of_entry(read: Callable[[CatalogEntry], Any]) -> Callable[[CatalogEntry, Paper | None], Any]:
+    """A cell of the link itself, whatever the paper."""
+    return lambda entry, _paper: read(entry)
 
 
 def _of_paper(read: Callable[[Paper], Any]) -> Callable[[CatalogEntry, Paper | None], Any]:
@@ -52,50 +58,71 @@ def _authors(paper: Paper) -> list[str]:
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 _INT, _TEXT, _TEXTS = pa.int64(), pa.string(), pa.list_(pa.string())
 COLUMNS: tuple[Column, ...] = (
-    Column(
-        "position", _INT, False, "Order of the link in the README, from 1.", lambda e, _: e.position
+    # The columns of a link as written and resolved: these are also catalog.csv.
+    *(
+        Column(name, kind, nullable, description, _of_entry(read), in_catalog=True)
+        for name, kind, nullable, description, read in (
+            (
+                "position",
+                _INT,
+                False,
+                "Order of the link in the README, from 1.",
+                lambda e: e.link.position,
+            ),
+            (
+                "section",
+                _TEXT,
+                False,
+                "Heading path of the link (below the title).",
+                lambda e: e.link.section,
+            ),
+            (
+                "subsection",
+                _TEXT,
+                False,
+                'Label paragraph inside the section ("DPO").',
+                lambda e: e.link.subsection,
+            ),
+            (
+                "label",
+                _TEXT,
+                False,
+                "Link text as written, markup stripped.",
+                lambda e: e.link.label,
+            ),
+            ("url", _TEXT, False, "Link target as written.", lambda e: e.link.url),
+            (
+                "kind",
+                _TEXT,
+                False,
+                '"arxiv" for a link to an arXiv paper, else "web".',
+                lambda e: e.kind,
+            ),
+            ("arxiv_id", _TEXT, True, "arXiv identifier without version.", lambda e: e.arxiv_id),
+            (
+                "arxiv_version",
+                _INT,
+                True,
+                "Version named in the link (v2 -> 2), if any.",
+                lambda e: e.arxiv_version,
+            ),
+            (
+                "duplicate_of",
+                _INT,
+                True,
+                "Position of the first link to the same paper.",
+                lambda e: e.duplicate_of,
+            ),
+            (
+                "line",
+                _INT,
+                False,
+                "Line of the README on which the link starts.",
+                lambda e: e.link.line,
+            ),
+        )
     ),
-    Column(
-        "section",
-        _TEXT,
-        False,
-        "Heading path of the link (below the title).",
-        lambda e, _: e.section,
-    ),
-    Column(
-        "subsection",
-        _TEXT,
-        False,
-        'Label paragraph inside the section ("DPO").',
-        lambda e, _: e.subsection,
-    ),
-    Column("label", _TEXT, False, "Link text as written, markup stripped.", lambda e, _: e.label),
-    Column("url", _TEXT, False, "Link target as written.", lambda e, _: e.url),
-    Column(
-        "kind",
-        _TEXT,
-        False,
-        '"arxiv" for a link to an arXiv paper, else "web".',
-        lambda e, _: e.kind,
-    ),
-    Column("arxiv_id", _TEXT, True, "arXiv identifier without version.", lambda e, _: e.arxiv_id),
-    Column(
-        "arxiv_version",
-        _INT,
-        True,
-        "Version named in the link (v2 -> 2), if any.",
-        lambda e, _: e.arxiv_version,
-    ),
-    Column(
-        "duplicate_of",
-        _INT,
-        True,
-        "Position of the first link to the same paper.",
-        lambda e, _: e.duplicate_of,
-    ),
-    Column(
-        "line", _INT, False, "Line of the README on which the link starts.", lambda e, _: e.line
-    ),
+    # The paper's metadata from arXiv: empty for web links and papers without metadata.
     Column("title", _TEXT, True, "Title on arXiv.", _of_paper(lambda p: p.title)),
     Column("authors", _TEXTS, True, "Authors in arXiv's order.", _of_paper(_authors)),
     Column(
@@ -169,6 +196,7 @@ COLUMNS: tuple[Column, ...] = (
         _of_paper(lambda p: p.source),
     ),
 )
+CATALOG_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_catalog)
 SCHEMA = pa.schema(
     [
         pa.field(c.name, c.type, nullable=c.nullable, metadata={"description": c.description})
@@ -228,11 +256,22 @@ def parquet_bytes(rows: Sequence[Mapping[str, Any]]) -> bytes:
 def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     """The CSV file: lists joined with "; ", timestamps in ISO 8601 (UTC), UTF-8, a header."""
     validate_rows(rows)
+    return _csv(rows, COLUMNS)
+
+
+def catalog_csv(entries: Sequence[CatalogEntry]) -> str:
+    """catalog.csv: the link columns of the dataset (`in_catalog`), one row per link."""
+    rows = [{c.name: c.value(entry, None) for c in CATALOG_COLUMNS} for entry in entries]
+    validate_rows(rows)
+    return _csv(rows, CATALOG_COLUMNS)
+
+
+def _csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(c.name for c in COLUMNS)
+    writer.writerow(c.name for c in columns)
     for row in rows:
-        writer.writerow(_csv_cell(row[c.name]) for c in COLUMNS)
+        writer.writerow(_csv_cell(row[c.name]) for c in columns)
     return buffer.getvalue()
 
 

@@ -56,7 +56,6 @@ class Rendered:
 
 def render_readme(
     markdown: str,
-    links: Sequence[Link],
     entries: Sequence[CatalogEntry],
     papers: Mapping[str, Paper],
     skip: Collection[int] = (),
@@ -68,7 +67,7 @@ def render_readme(
     """
     lines = markdown.split("\n")
     references = _reference_labels(markdown)
-    plans = _plan(lines, links, entries, papers)
+    plans = _plan(lines, entries, papers)
     unplaced: list[Link] = []
     joined: dict[int, int] = {}  # position -> lines removed by joining its link text
     # Bottom-up, so that joining a two-line link text never shifts a link still to edit.
@@ -99,7 +98,6 @@ def render_readme(
 
 def _plan(
     lines: Sequence[str],
-    links: Sequence[Link],
     entries: Sequence[CatalogEntry],
     papers: Mapping[str, Paper],
 ) -> list[tuple[Link, str]]:
@@ -110,7 +108,8 @@ def _plan(
     plans: list[tuple[Link, str]] = []
     seen: set[tuple[int, int, str]] = set()
     item_words: dict[tuple[int, int], str] = {}
-    for link, entry in zip(links, entries, strict=True):
+    for entry in entries:
+        link = entry.link
         paper = papers.get(entry.arxiv_id or "")
         if paper is None:
             continue

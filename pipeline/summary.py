@@ -131,7 +131,7 @@ class Summary:
         for mismatch in self.mismatches:
             words = ", ".join(f"{a} -> {b}" for a, b in mismatch.typos)
             lines.append(
-                f'    {readme}:{mismatch.entry.line}: "{mismatch.entry.label}" vs arXiv '
+                f'    {readme}:{mismatch.entry.link.line}: "{mismatch.entry.link.label}" vs arXiv '
                 f'"{mismatch.title}" ({words})'
             )
         for link in self.unplaced:

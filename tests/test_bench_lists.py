@@ -23,7 +23,7 @@ def test_generated_list_links_every_id_once_plus_the_web_links() -> None:
         assert sum(1 for e in entries if e.kind == "web") == 30
         assert distinct_arxiv_ids(entries) == ids
         # The project section after the end-of-list marker is not part of the list.
-        assert all("example.org/pipeline" not in e.url for e in entries)
+        assert all("example.org/pipeline" not in e.link.url for e in entries)
 
         grown, _ = build_catalog(parse_links(with_added_links(markdown, added)))
         assert distinct_arxiv_ids(grown) == [*ids, *added]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pipeline.bibtex import FIELD_ORDER, bibtex_text, citation_keys, latex
 from pipeline.catalog import build_catalog
-from pipeline.models import Author, CatalogEntry, Paper
+from pipeline.models import ArxivRef, Author, CatalogEntry, Link, Paper
 from pipeline.parse import parse_links
 from pipeline.snapshot import papers_from_snapshot
 from tests.conftest import SNAPSHOT
@@ -51,10 +51,9 @@ def paper(arxiv_id: str, title: str, authors: list[str], year: int = 2020, **mor
 
 
 def entry(position: int, arxiv_id: str) -> CatalogEntry:
-    return CatalogEntry(
-        position, "Papers", "", "x", f"https://arxiv.org/abs/{arxiv_id}", "arxiv", arxiv_id,
-        None, None, position,
-    )  # fmt: skip
+    url = f"https://arxiv.org/abs/{arxiv_id}"
+    link = Link(position, "Papers", "", "x", url, position, position, position)
+    return CatalogEntry(link, ArxivRef(arxiv_id))
 
 
 def as_tex_reads(text: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from pipeline.catalog import CATALOG_COLUMNS, build_catalog, catalog_csv, distinct_arxiv_ids
+from pipeline.catalog import build_catalog, distinct_arxiv_ids
+from pipeline.outputs import CATALOG_COLUMNS, catalog_csv
 from pipeline.parse import parse_links
 
 
@@ -20,11 +21,11 @@ def test_seed_catalog_counts(seed_text: str) -> None:
 def test_seed_duplicate_points_at_the_first_link(seed_text: str) -> None:
     entries, _ = build_catalog(parse_links(seed_text))
     twice = [e for e in entries if e.arxiv_id == "2203.02155"]
-    assert [(e.label, e.duplicate_of) for e in twice] == [
+    assert [(e.link.label, e.duplicate_of) for e in twice] == [
         ("InstructGPT", None),
         ("Training language models to follow instructions with human feedback", 20),
     ]
-    assert twice[0].position == 20
+    assert twice[0].link.position == 20
     assert sum(1 for e in entries if e.duplicate_of is not None) == 1
 
 
@@ -62,7 +63,7 @@ def test_catalog_csv_is_deterministic_and_reads_back(seed_text: str) -> None:
     text = catalog_csv(entries)
     assert text == catalog_csv(build_catalog(parse_links(seed_text))[0])
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert tuple(rows[0]) == CATALOG_COLUMNS
+    assert tuple(rows[0]) == tuple(c.name for c in CATALOG_COLUMNS)
     assert len(rows) == 47
     distserve = next(r for r in rows if r["arxiv_id"] == "2401.09670")
     assert "\n" not in distserve["label"]

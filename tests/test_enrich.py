@@ -80,7 +80,8 @@ def test_from_the_seed_list_all_four_files_then_a_fixpoint(
     readme = first["README.md"].decode()
     entries, _ = build_catalog(parse_links(readme))
     seed_entries, _ = build_catalog(parse_links(seed_text))
-    assert [(e.label, e.url) for e in entries] == [(e.label, e.url) for e in seed_entries]
+    assert [e.link.url for e in entries] == [e.link.url for e in seed_entries]
+    assert [e.link.label for e in entries] == [e.link.label for e in seed_entries]
     catalog_lines = first["catalog.csv"].decode().splitlines()
     distserve = next(line for line in catalog_lines if "2401.09670" in line)
     assert distserve.endswith(",80")  # lines of the README as written

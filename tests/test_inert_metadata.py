@@ -145,15 +145,13 @@ def test_metadata_is_replaced_not_added_to_whatever_it_says(
     document = "\n".join(documents({"markdown": "", "inline html": "", "html block": ""}).values())
     links = parse_links(document)
     entries, _ = build_catalog(links)
-    once = render_readme(document, links, entries, {"1706.03762": paper(title, names)}).text
+    once = render_readme(document, entries, {"1706.03762": paper(title, names)}).text
     again_links = parse_links(once)
     assert [(link.label, link.url) for link in again_links] == [(LABEL, URL)] * 3
     entries, _ = build_catalog(again_links)
-    assert (
-        render_readme(once, again_links, entries, {"1706.03762": paper(title, names)}).text == once
-    )
+    assert render_readme(once, entries, {"1706.03762": paper(title, names)}).text == once
     # New metadata replaces the old, whatever the old said.
     changed = {"1706.03762": paper(new_title, names[:1])}
-    replaced = render_readme(once, again_links, entries, changed).text
-    expected = render_readme(document, links, build_catalog(links)[0], changed).text
+    replaced = render_readme(once, entries, changed).text
+    expected = render_readme(document, build_catalog(links)[0], changed).text
     assert replaced == expected

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.catalog import build_catalog
-from pipeline.models import Author, Paper
+from pipeline.models import Author, CatalogEntry, Paper
 from pipeline.parse import parse_links
 from pipeline.render import (
     _nearest,
@@ -31,9 +31,8 @@ def papers() -> dict[str, Paper]:
 
 
 def render(markdown: str, papers: dict[str, Paper]) -> str:
-    links = parse_links(markdown)
-    entries, _ = build_catalog(links)
-    return render_readme(markdown, links, entries, papers).text
+    entries, _ = build_catalog(parse_links(markdown))
+    return render_readme(markdown, entries, papers).text
 
 
 def test_the_issue_example(papers: dict[str, Paper]) -> None:
@@ -92,9 +91,12 @@ def test_rendering_is_a_fixpoint_and_keeps_the_catalog(
     assert render(once, papers) == once
     original, _ = build_catalog(parse_links(seed_text))
     again, _ = build_catalog(parse_links(once))
-    assert [(e.label, e.url, e.section, e.subsection, e.arxiv_id) for e in again] == [
-        (e.label, e.url, e.section, e.subsection, e.arxiv_id) for e in original
-    ]
+
+    def seen(entry: CatalogEntry) -> tuple[str, str, str, str, str | None]:
+        link = entry.link
+        return (link.label, link.url, link.section, link.subsection, entry.arxiv_id)
+
+    assert [seen(e) for e in again] == [seen(e) for e in original]
 
 
 def test_changed_metadata_replaces_the_old_suffix(papers: dict[str, Paper]) -> None:

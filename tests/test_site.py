@@ -13,7 +13,7 @@ from pipeline.bibtex import bibtex_text
 from pipeline.catalog import build_catalog
 from pipeline.cli import main
 from pipeline.files import atomic_write
-from pipeline.models import Author, CatalogEntry, Paper
+from pipeline.models import ArxivRef, Author, CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, parquet_bytes
 from pipeline.parse import parse_links
 from pipeline.site import load_entries, render_page
@@ -98,12 +98,13 @@ NASTY = '<script>alert("x")</script> & "quotes" \'single\' </li></ol> <!-- {{x}}
 
 def test_data_is_escaped_everywhere(tmp_path: Path) -> None:
     entries = [
-        CatalogEntry(1, NASTY, NASTY, NASTY, "https://arxiv.org/abs/2001.00001", "arxiv",
-                     "2001.00001", None, None, 3),
-        CatalogEntry(2, NASTY, "", NASTY, "javascript:alert(1)", "web", None, None, None, 4),
-        CatalogEntry(3, NASTY, "", "ok", 'https://e.org/?a=1&b="2"><x', "web", None, None,
-                     None, 5),
-    ]  # fmt: skip
+        CatalogEntry(
+            Link(1, NASTY, NASTY, NASTY, "https://arxiv.org/abs/2001.00001", 3, 3, 3),
+            ArxivRef("2001.00001"),
+        ),
+        CatalogEntry(Link(2, NASTY, "", NASTY, "javascript:alert(1)", 4, 4, 4), None),
+        CatalogEntry(Link(3, NASTY, "", "ok", 'https://e.org/?a=1&b="2"><x', 5, 5, 5), None),
+    ]
     paper = Paper(
         arxiv_id="2001.00001",
         latest_version=1,
@@ -139,8 +140,8 @@ def test_data_is_escaped_everywhere(tmp_path: Path) -> None:
 
 
 def test_a_paper_without_metadata_is_still_listed(seed_outputs: Path, tmp_path: Path) -> None:
-    entry = CatalogEntry(1, "S", "", "Lost paper", "https://arxiv.org/abs/2001.99999", "arxiv",
-                         "2001.99999", None, None, 1)  # fmt: skip
+    link = Link(1, "S", "", "Lost paper", "https://arxiv.org/abs/2001.99999", 1, 1, 1)
+    entry = CatalogEntry(link, ArxivRef("2001.99999"))
     write_outputs(tmp_path / "out", [entry], {})
     assert site(tmp_path / "out", tmp_path / "site") == 0
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
