@@ -1,10 +1,11 @@
-"""Command line: `python -m pipeline enrich [options]`, `import-snapshot` and `site`.
+"""Command line: `python -m pipeline enrich [options]`, `digest`, `import-snapshot` and `site`.
 
 Exit status: 0 every arXiv link has metadata; 1 the run finished, but some arXiv papers have
 no metadata, or a --refresh kept cached records it could not re-fetch (outputs still
-written); 2 bad usage or unreadable input (nothing written); 3 an output could not be
-written, or an internal error (files already written stay complete); 130 interrupted
-(Ctrl-C; fetched metadata stays cached).
+written), or for `digest` the RSS feed could not be had or is no RSS (nothing written); 2 bad
+usage or unreadable input (nothing written); 3 an output could not be written, or an internal
+error (files already written stay complete); 130 interrupted (Ctrl-C; fetched metadata stays
+cached).
 `make` reports any non-zero status as 2.
 """
 
@@ -15,6 +16,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache
+from pipeline.digest import DigestOptions, make_digest
 from pipeline.enrich import Options, enrich
 from pipeline.errors import InputError, PipelineError, exit_status
 from pipeline.fetch import (
@@ -39,6 +42,7 @@ from pipeline.fetch import (
     user_agent,
 )
 from pipeline.files import atomic_write, read_text
+from pipeline.rss import CATEGORY_PATTERN, DEFAULT_RSS_URL
 from pipeline.snapshot import import_snapshot, papers_from_snapshot
 
 
@@ -91,6 +95,36 @@ def _batch_size(text: str) -> int:
     if not 1 <= value <= MAX_BATCH_SIZE:
         raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_BATCH_SIZE}")
     return value
+
+
+def _top(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _categories(text: str) -> list[str]:
+    names = [n for n in re.split(r"[\s,+]+", text) if n]
+    bad = [n for n in names if not CATEGORY_PATTERN.fullmatch(n)]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"not an arXiv category: {', '.join(bad) or repr(text)} (e.g. cs.CL,cs.LG)"
+        )
+    return list(dict.fromkeys(names))
+
+
+DIGEST_HELP = """\
+Read arXiv's RSS listing of the list's categories (one request), keep the new and
+cross-listed papers that are not in the list yet, rank them by TF-IDF similarity to the
+list's papers, and write outputs/digest.csv and outputs/digest.md (best first).
+
+--offline reads a feed saved earlier from the file --rss-url names, and touches no network.
+
+Exit status: 0 digest written (an empty feed gives an empty digest); 1 the feed is
+unreachable or no RSS (nothing written); 2 bad usage or unreadable input (nothing
+written); 3 an output could not be written; 130 interrupted.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +181,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the summary as JSON here (env PIPELINE_SUMMARY)",
     )
 
+    digest = commands.add_parser(
+        "digest",
+        help="rank the papers of arXiv's latest announcement by how well they fit the list",
+        description=DIGEST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    digest.add_argument("--readme", type=Path, default=Path("README.md"), help="the link list")
+    digest.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
+    digest.add_argument(
+        "--outputs", type=Path, default=Path("outputs"), help="where digest.csv and .md go"
+    )
+    digest.add_argument(
+        "--rss-url",
+        default=os.environ.get("ARXIV_RSS_URL") or DEFAULT_RSS_URL,
+        help="base of arXiv's RSS feeds (env ARXIV_RSS_URL); with --offline, a saved feed file",
+    )
+    digest.add_argument(
+        "--categories",
+        type=_categories,
+        default=[],
+        help="e.g. cs.CL,cs.LG (default: the categories of the list's own papers, at most 5)",
+    )
+    digest.add_argument("--top", type=_top, default=25, help="most papers proposed (25)")
+    digest.add_argument(
+        "--offline", action="store_true", help="read the feed from the file --rss-url names"
+    )
+    digest.add_argument("--timeout", type=_positive_float, default=60.0, help="read timeout (s)")
+    digest.add_argument(
+        "--max-fetch-time",
+        type=_positive_float,
+        default=300.0,
+        help="stop retrying the feed after this many seconds",
+    )
+
     imp = commands.add_parser(
         "import-snapshot", help="add snapshot records to the cache for papers it lacks"
     )
@@ -171,6 +239,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _import_snapshot(args.snapshot, args.cache, out)
         if args.command == "site":
             return _site(args.outputs, args.site, out)
+        if args.command == "digest":
+            return _digest(args, out)
         return _enrich(args, out)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -244,6 +314,29 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
     if args.summary_json:
         atomic_write(args.summary_json, json.dumps(summary.to_json(), indent=2) + "\n")
     return summary.exit_status
+
+
+def _digest(args: argparse.Namespace, out: TextIO) -> int:
+    options = DigestOptions(
+        readme=args.readme,
+        cache=args.cache,
+        outputs=args.outputs,
+        rss_url=args.rss_url,
+        categories=args.categories,
+        top=args.top,
+        offline=args.offline,
+    )
+    settings = FetchSettings(max_retry_seconds=args.max_fetch_time)
+    contact = os.environ.get("ARXIV_CONTACT")
+
+    def transport() -> HttpxTransport:
+        return HttpxTransport(
+            user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=args.timeout
+        )
+
+    summary = make_digest(options, transport, settings)
+    print(summary.report(), file=out)
+    return 0
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:

@@ -4,7 +4,9 @@
     ├── InputError          bad usage or unreadable input (README, cache, snapshot, arguments):
     │   │                   one line naming the file and line, exit 2, nothing written
     │   └── CacheError      a cache or snapshot file that does not hold valid records
-    └── OutputError         the computed outputs failed validation: exit 3, nothing written
+    ├── OutputError         the computed outputs failed validation: exit 3, nothing written
+    └── FeedError           digest: the RSS feed could not be had or is no RSS: exit 1,
+                            nothing written
 
 Metadata that would change the README's links is no error: that suffix is left out and
 reported, everything else written (`enrich._render_safely`).
@@ -22,6 +24,7 @@ from __future__ import annotations
 # Exit statuses, documented in the README and in `--help` (cli.py's docstring).
 EXIT_OK = 0
 EXIT_MISSING_METADATA = 1
+EXIT_FEED_FAILED = 1  # digest: the RSS feed could not be had (like papers left unfetched)
 EXIT_USAGE = 2
 EXIT_FAILED = 3
 EXIT_INTERRUPTED = 130
@@ -45,6 +48,12 @@ class CacheError(InputError):
 
 class OutputError(PipelineError):
     """The rows failed validation; nothing is written."""
+
+
+class FeedError(PipelineError):
+    """The digest's RSS feed could not be had or is no RSS feed; nothing is written."""
+
+    exit_status = EXIT_FEED_FAILED
 
 
 def exit_status(error: BaseException) -> int:

@@ -1,0 +1,170 @@
+"""arXiv's RSS listing feeds: one GET (retried like the API), read with feedparser.
+
+The format is arXiv's 2024 RSS (`shared/arxiv-rss/README.md`): one `item` per announced
+paper, its ID and announce type at the start of the description, all categories as
+`category` elements, the authors as one `dc:creator` string.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import feedparser
+
+from pipeline.errors import FeedError
+from pipeline.fetch import (
+    FetchSettings,
+    PermanentError,
+    Response,
+    TransientError,
+    TransportTimeout,
+    TransportUnreachable,
+    check_status,
+    retry_policy,
+)
+from pipeline.resolve import canonical_id, resolve_arxiv
+from pipeline.text import collapse_whitespace
+
+DEFAULT_RSS_URL = "https://rss.arxiv.org/rss/"
+# arXiv category names: `cs.CL`, `stat.ML`, `hep-th`, `q-bio.NC`, `math.AP`.
+CATEGORY_PATTERN = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?")
+_DESCRIPTION = re.compile(
+    r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>\S+)\s*(?:Abstract:\s*)?", re.IGNORECASE
+)
+
+
+_VERSION = re.compile(r"v(\d+)$")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One item of a listing feed: a paper announced (or re-announced) in a category."""
+
+    arxiv_id: str  # canonical, without version
+    version: int | None
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    categories: tuple[str, ...]  # as the item lists them (the primary first)
+    announced: str  # YYYY-MM-DD, the date of the listing
+    announce_type: str  # new, cross, replace, replace-cross
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A whole feed: its announcement date and its items in feed order."""
+
+    title: str
+    announced: str  # YYYY-MM-DD, "" when the feed gives no date
+    items: list[Announcement] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # items without an arXiv ID
+
+
+class FeedTransport(Protocol):
+    def get(self, url: str) -> Response:
+        """One GET; raise TransportTimeout or TransportUnreachable."""
+        ...
+
+
+def feed_url(base: str, categories: Sequence[str]) -> str:
+    """The one URL of the combined feed of `categories`: `BASE + "cs.CL+cs.LG"`."""
+    return (base if base.endswith("/") else base + "/") + "+".join(categories)
+
+
+def fetch_listing(
+    url: str,
+    transport: FeedTransport,
+    settings: FetchSettings,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Listing:
+    """The parsed feed at `url`; retries what is transient, else raises FeedError."""
+
+    def request() -> Listing:
+        try:
+            response = transport.get(url)
+        except (TransportTimeout, TransportUnreachable) as error:
+            raise TransientError(str(error)) from None
+        check_status(response, url)
+        try:
+            return parse_listing(response.body)
+        except FeedError as error:
+            # An HTML error page or a cut-off body: as for the API, worth another try.
+            raise TransientError(str(error)) from None
+
+    try:
+        return retry_policy(settings, sleep)(request)
+    except TransientError as error:
+        raise FeedError(f"{url}: unreachable or unreadable after retries: {error}") from None
+    except PermanentError as error:
+        raise FeedError(str(error)) from None
+
+
+def parse_listing(body: bytes) -> Listing:
+    """The items of an arXiv RSS feed; FeedError when the bytes are no well-formed RSS."""
+    # Bytes, never a str: feedparser would take a str that looks like a URL and fetch it.
+    parsed: Any = feedparser.parse(bytes(body))
+    if not str(parsed.get("version", "")).startswith("rss"):
+        reason = _first_line(parsed.get("bozo_exception")) or "no <rss> channel"
+        raise FeedError(f"not an RSS feed ({reason})")
+    if parsed.get("bozo"):
+        raise FeedError(f"malformed RSS feed ({_first_line(parsed.get('bozo_exception'))})")
+    channel = parsed.feed
+    announced = _date(channel.get("published", ""))
+    listing = Listing(title=collapse_whitespace(channel.get("title", "")), announced=announced)
+    for entry in parsed.entries:
+        item = _announcement(entry, announced)
+        if item is None:
+            listing.unreadable.append(collapse_whitespace(entry.get("title", "")) or "(untitled)")
+        else:
+            listing.items.append(item)
+    return listing
+
+
+def _announcement(entry: Any, channel_date: str) -> Announcement | None:
+    description = str(entry.get("summary", ""))
+    match = _DESCRIPTION.match(description)
+    ref = resolve_arxiv(str(entry.get("link", "")).strip())
+    version: int | None = None
+    if match:
+        try:
+            arxiv_id = canonical_id(match["id"])
+        except ValueError:
+            return None
+        if numbered := _VERSION.search(match["id"]):
+            version = int(numbered[1])
+    elif ref is not None:
+        arxiv_id = ref.arxiv_id
+    else:
+        return None
+    abstract = description[match.end() :] if match else description
+    announce_type = str(entry.get("arxiv_announce_type") or (match["type"] if match else ""))
+    creators = str(entry.get("author", ""))
+    return Announcement(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=collapse_whitespace(str(entry.get("title", ""))),
+        authors=tuple(a for a in (collapse_whitespace(n) for n in creators.split(",")) if a),
+        abstract=collapse_whitespace(abstract),
+        categories=tuple(
+            dict.fromkeys(str(t.get("term", "")) for t in entry.get("tags", []) if t.get("term"))
+        ),
+        announced=_date(str(entry.get("published", ""))) or channel_date,
+        announce_type=announce_type.strip().lower(),
+    )
+
+
+def _date(value: str) -> str:
+    """`Tue, 24 Nov 2026 00:00:00 -0500` -> `2026-11-24` (the listing's own calendar day)."""
+    try:
+        return email.utils.parsedate_to_datetime(value).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if error and str(error).strip() else ""
