@@ -11,6 +11,8 @@ PAIRS = [
     ("arxiv-snapshot/papers.jsonl", "arxiv-snapshot/papers.jsonl"),
     ("arxiv-snapshot/README.md", "arxiv-snapshot/README.md"),
     ("arxiv-api/README.md", "arxiv-api/README.md"),
+    ("arxiv-rss/README.md", "arxiv-rss/README.md"),
+    ("arxiv-rss/sample-cs.CL.xml", "arxiv-rss/sample-cs.CL.xml"),
 ]
 
 
