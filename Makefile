@@ -10,7 +10,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 DEV_STAMP     := $(VENV)/.dev-stamp
 ARGS   ?=
 
-.PHONY: help install enrich refresh site test lint bench clean
+.PHONY: help install enrich refresh site digest test lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ refresh: $(RUNTIME_STAMP) ## like enrich, but fetch every paper again
 
 site: $(RUNTIME_STAMP) ## build the page for readers in site/ from outputs/ (open site/index.html)
 	$(PY) -m pipeline site $(ARGS)
+
+digest: $(RUNTIME_STAMP) ## rank arXiv's latest new papers by fit to the list: outputs/digest.*
+	$(PY) -m pipeline digest $(ARGS)
 
 lint: $(DEV_STAMP) ## ruff and mypy
 	$(VENV)/bin/ruff check .

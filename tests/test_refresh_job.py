@@ -1,4 +1,6 @@
-"""The scheduled refresh job, run for real: the `run:` steps of enrich.yml against the fake API.
+"""The scheduled refresh job, run for real: the `run:` steps of enrich.yml against the fakes.
+
+The refresh talks to the fake arXiv API, the digest to the fake RSS feeds (`tests.fakerss`).
 
 The steps are read from the workflow, not re-typed here, and run in order the way a GitHub
 runner runs them (`bash -e` on the script, `GITHUB_OUTPUT`, the step's `env:` with its
@@ -15,7 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import yaml
 
 from pipeline.cache import load_cache
 from tests.fakearxiv import FakeArxiv
+from tests.fakerss import FakeRss, weekly_announcement
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / ".github" / "workflows" / "enrich.yml"
@@ -48,6 +51,7 @@ PATHS_WITH_A_NEW_VERSION = {
 NEW_VERSION_OF = "1706.03762"
 UNKNOWN_ID = "2601.99999"  # well formed, but the fake API does not have it
 END_OF_LIST = "\n\n<!-- end of reading list"
+DIGEST = ("outputs/digest.csv", "outputs/digest.md")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 STEP_OUTPUT = re.compile(r"steps\.([\w-]+)\.outputs\.([\w-]+)")
 
@@ -90,10 +94,11 @@ class JobResult:
 class Checkout:
     """A git repository with a copy of the project, where the refresh job runs."""
 
-    def __init__(self, tmp_path: Path, api_url: str) -> None:
+    def __init__(self, tmp_path: Path, api_url: str, rss_url: str) -> None:
         self.root = tmp_path / "checkout"
         self.runner_temp = tmp_path / "runner-temp"
         self.runner_temp.mkdir()
+        self.step_summary = self.runner_temp / "step-summary.md"
         for name in PROJECT:
             source, target = REPO / name, self.root / name
             if source.is_dir():
@@ -130,6 +135,8 @@ class Checkout:
             "GITHUB_WORKSPACE": str(self.root),
             "RUNNER_TEMP": str(self.runner_temp),
             "ARXIV_API_URL": api_url,
+            "ARXIV_RSS_URL": rss_url,
+            "GITHUB_STEP_SUMMARY": str(self.step_summary),
             "NO_PUSH": "1",
         }
         self.git("init", "--quiet", "--initial-branch=main")
@@ -245,15 +252,25 @@ def read_outputs(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path, fake: FakeArxiv) -> Checkout:
-    return Checkout(tmp_path, fake.url)
+def rss() -> Iterator[FakeRss]:
+    with FakeRss() as server:
+        server.publish(weekly_announcement().listings)
+        yield server
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, fake: FakeArxiv, rss: FakeRss) -> Checkout:
+    return Checkout(tmp_path, fake.url, rss.url)
 
 
 def test_job_steps_are_what_this_test_expects() -> None:
     _, runs = run_steps()
     assert [step["run"].strip() for step in runs[:1]] == ["make install"]
     assert "python -m pipeline enrich --refresh" in runs[1]["run"]
-    assert "commit-refresh.sh" in runs[-1]["run"]
+    assert "python -m pipeline digest ||" in runs[2]["run"]
+    assert "commit-refresh.sh" in runs[3]["run"]
+    assert "steps.digest.outputs.status" in str(runs[4]["env"])
+    assert len(runs) == 5
 
 
 def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> None:
@@ -261,10 +278,11 @@ def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> Non
     # The committed cache holds `source: snapshot` records: the first live refresh replaces them.
     first = checkout.run_job()
     assert first.returncode == 0, first.log
-    assert len(first.steps) == 3
+    assert len(first.steps) == 5
     live = checkout.head()
     assert checkout.git("rev-list", "--count", f"{start}..{live}").strip() == "1"
-    assert "data/arxiv-cache.jsonl" in checkout.changed_by(live)
+    # The digest is committed with the refresh, in the same commit.
+    assert {"data/arxiv-cache.jsonl", *DIGEST} <= checkout.changed_by(live)
     assert checkout.changed_by(live) <= {
         "README.md",
         "catalog.csv",
@@ -273,13 +291,19 @@ def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> Non
         "outputs/papers.parquet",
         "outputs/papers.bib",  # e.g. a primaryClass the snapshot did not know
         "outputs/README.md",
+        *DIGEST,
     }
+    # ...and shown on the run's page.
+    digest_md = (checkout.root / "outputs" / "digest.md").read_text(encoding="utf-8")
+    assert digest_md.startswith("# New on arXiv (2026-11-24)")
+    assert checkout.step_summary.read_text(encoding="utf-8") == digest_md
     assert checkout.message(live).startswith("Weekly refresh: 31 papers updated\n")
     assert checkout.status() == ""
 
     second = checkout.run_job()
     assert second.returncode == 0, second.log
-    assert "nothing changed" in second.steps[-1].stdout
+    # The same feed gives the same digest bytes: nothing to commit.
+    assert "nothing changed" in second.steps[3].stdout
     assert checkout.head() == live
     assert checkout.status() == ""
 
@@ -313,7 +337,7 @@ def test_a_paper_without_metadata_is_committed_then_fails_the_job(checkout: Chec
 
     job = checkout.run_job()
     # The refresh step records status 1 and succeeds; the commit step commits, then fails.
-    assert [s.returncode for s in job.steps] == [0, 0, 1], job.log
+    assert [s.returncode for s in job.steps] == [0, 0, 0, 1], job.log
     head = checkout.head()
     assert checkout.git("rev-list", "--count", f"{start}..{head}").strip() == "1"
     assert {"data/arxiv-cache.jsonl", "catalog.csv"} <= checkout.changed_by(head)
@@ -321,5 +345,24 @@ def test_a_paper_without_metadata_is_committed_then_fails_the_job(checkout: Chec
     assert message.splitlines()[0] == "Weekly refresh: 31 papers updated, 1 without metadata"
     assert f"not found: {UNKNOWN_ID}" in message
     assert "The pipeline exited with status 1." in message
-    assert "no fresh metadata" in job.steps[-1].stderr
+    assert "no fresh metadata" in job.steps[3].stderr
+    assert checkout.status() == ""
+
+
+def test_a_failed_digest_commits_the_refresh_then_fails_the_job(
+    checkout: Checkout, rss: FakeRss
+) -> None:
+    start = checkout.head()
+    # A feed that answers 404 fails at once (an unreachable one fails the same way, after
+    # the retries' backoff, which this test does not wait for).
+    checkout.env["ARXIV_RSS_URL"] = rss.url.replace("/rss/", "/moved/")
+    job = checkout.run_job()
+    assert [s.returncode for s in job.steps] == [0, 0, 0, 0, 1], job.log
+    head = checkout.head()
+    assert checkout.git("rev-list", "--count", f"{start}..{head}").strip() == "1"
+    assert "data/arxiv-cache.jsonl" in checkout.changed_by(head)
+    assert not set(DIGEST) & checkout.changed_by(head)
+    assert not (checkout.root / "outputs" / "digest.md").exists()
+    assert "digest of new arXiv papers failed" in checkout.step_summary.read_text(encoding="utf-8")
+    assert "the digest failed" in job.steps[4].stderr
     assert checkout.status() == ""

@@ -216,6 +216,27 @@ def test_enrich_refreshes_then_hands_status_and_summary_to_the_commit_script() -
     assert "NO_PUSH" not in commit["env"]
 
 
+def test_enrich_digests_after_the_refresh_commits_it_and_shows_it_on_the_run_page() -> None:
+    job = only_job(load(ENRICH))
+    runs = [s for s in job["steps"] if "run" in s]
+    (refresh,) = [s for s in runs if "pipeline enrich --refresh" in s["run"]]
+    (digest,) = [s for s in runs if "pipeline digest ||" in s["run"]]
+    (commit,) = [s for s in runs if "commit-refresh.sh" in s["run"]]
+    # After the refresh (new papers are compared with the refreshed list), before the commit
+    # (the digest lands in the same commit), and never stopping the job before the commit.
+    assert runs.index(refresh) < runs.index(digest) < runs.index(commit)
+    assert digest["env"]["ARXIV_CONTACT"] == "${{ vars.ARXIV_CONTACT }}"
+    # Its files join the refresh's summary, whose `written` the commit script commits.
+    assert digest["env"]["PIPELINE_SUMMARY"] == refresh["env"]["PIPELINE_SUMMARY"]
+    assert "|| status=$?" in digest["run"] and "$GITHUB_OUTPUT" in digest["run"]
+    assert 'cat outputs/digest.md >> "$GITHUB_STEP_SUMMARY"' in digest["run"]
+    # A failed digest fails the job last, after the refresh is committed.
+    last = runs[-1]
+    assert last["env"]["DIGEST_STATUS"] == f"${{{{ steps.{digest['id']}.outputs.status }}}}"
+    assert "exit 1" in last["run"]
+    assert "if" not in last  # runs only when the commit step succeeded
+
+
 # --- test.yml -----------------------------------------------------------------------------------
 
 
