@@ -107,7 +107,9 @@ def fetch_listing(
 def parse_listing(body: bytes) -> Listing:
     """The items of an arXiv RSS feed; FeedError when the bytes are no well-formed RSS."""
     # Bytes, never a str: feedparser would take a str that looks like a URL and fetch it.
-    parsed: Any = feedparser.parse(bytes(body))
+    # No HTML sanitizing: arXiv sends plain text, and the sanitizer would eat "$p<q$ ... $r>s$"
+    # as a tag.
+    parsed: Any = feedparser.parse(bytes(body), sanitize_html=False, resolve_relative_uris=False)
     if not str(parsed.get("version", "")).startswith("rss"):
         reason = _first_line(parsed.get("bozo_exception")) or "no <rss> channel"
         raise FeedError(f"not an RSS feed ({reason})")

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
-__all__ = ["FakeRss", "FeedItem", "Planted", "weekly_announcement"]
+__all__ = ["FakeRss", "FeedItem", "Planted", "render_feed", "weekly_announcement"]
 
 RSS_PATH = "/rss/"
 DEFAULT_ANNOUNCED = "Tue, 24 Nov 2026 00:00:00 -0500"

@@ -32,7 +32,7 @@ from pipeline.fetch import FetchSettings, HttpxTransport
 from pipeline.rss import Announcement, FeedError, Listing, fetch_listing, parse_listing
 from pipeline.run import DigestOptions, make_digest
 from tests.conftest import DATA, REPO
-from tests.fakerss import FakeRss, Planted, weekly_announcement
+from tests.fakerss import FakeRss, FeedItem, Planted, render_feed, weekly_announcement
 
 DEFAULT_FEED = "cs.LG+cs.CL+cs.AI+stat.ML+cs.NE"  # the list's five most common categories
 FAST = FetchSettings(backoff_initial=0.01, backoff_max=0.02)
@@ -435,3 +435,25 @@ def test_markdown_special_characters_stay_text() -> None:
     markdown = digest_markdown([proposal], context)
     assert r"Attention \*is\* \[all\] you\_need \<b\>" in markdown
     assert ",Attention *is* [all] you_need <b>," in digest_csv([proposal])
+
+
+# Plain text as arXiv escapes it: XML-safe characters, no control characters.
+FEED_TEXT = st.text(
+    st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), min_size=1
+).filter(lambda s: s.strip())
+
+
+@given(title=FEED_TEXT, abstract=FEED_TEXT)
+def test_titles_and_abstracts_come_through_as_written(title: str, abstract: str) -> None:
+    # "$p<q$ and $r>s$" once came back as "$p<q>s$": feedparser's HTML handling took it for a tag.
+    item = FeedItem("2611.00009", title, abstract, ("Ada Example",), ("cs.CL",))
+    (parsed,) = parse_listing(render_feed(["cs.CL"], [item])).items
+    assert parsed.title == " ".join(title.split())
+    assert parsed.abstract == " ".join(abstract.split())
+
+
+def test_math_in_abstracts_is_not_taken_for_tags() -> None:
+    text = "We bound $p<q$ and $r>s$; tokens <s> and </s> & <script>x</script>."
+    item = FeedItem("2611.00009", "x < y & <i>T</i>", text, ("A",), ("cs.CL",))
+    (parsed,) = parse_listing(render_feed(["cs.CL"], [item])).items
+    assert (parsed.title, parsed.abstract) == ("x < y & <i>T</i>", text)
