@@ -330,6 +330,11 @@ def _digest(args: argparse.Namespace, out: TextIO) -> int:
     contact = os.environ.get("ARXIV_CONTACT")
 
     def transport() -> HttpxTransport:
+        if not contact:
+            print(
+                "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
+                file=sys.stderr,
+            )
         return HttpxTransport(
             user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=args.timeout
         )

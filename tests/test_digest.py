@@ -38,6 +38,13 @@ DEFAULT_FEED = "cs.LG+cs.CL+cs.AI+stat.ML+cs.NE"  # the list's five most common 
 FAST = FetchSettings(backoff_initial=0.01, backoff_max=0.02)
 
 
+@pytest.fixture(autouse=True)
+def contact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the weekly job has it (without it the command adds a note line to stderr)."""
+    monkeypatch.setenv("ARXIV_CONTACT", "mailto:list@example.org")
+    monkeypatch.delenv("ARXIV_RSS_URL", raising=False)
+
+
 @pytest.fixture
 def planted() -> Planted:
     return weekly_announcement()
@@ -141,10 +148,7 @@ def test_a_paper_just_added_to_the_list_leaves_the_digest(work: Path, rss: FakeR
     assert "2611.00204" not in {r["arxiv_id"] for r in rows(work)}
 
 
-def test_one_polite_request_for_the_lists_categories(
-    work: Path, rss: FakeRss, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ARXIV_CONTACT", "mailto:list@example.org")
+def test_one_polite_request_for_the_lists_categories(work: Path, rss: FakeRss) -> None:
     assert digest(work, "--rss-url", rss.url) == 0
     (request,) = rss.requests
     assert request.categories == DEFAULT_FEED.split("+")
@@ -437,9 +441,17 @@ def test_markdown_special_characters_stay_text() -> None:
     assert ",Attention *is* [all] you_need <b>," in digest_csv([proposal])
 
 
-# Plain text as arXiv escapes it: XML-safe characters, no control characters.
+# Plain text as arXiv escapes it: XML-safe characters, no control characters. Not the
+# Latin-1 supplement: feedparser "repairs" a text made only of Latin-1 characters that is
+# valid UTF-8 when re-encoded ("Ã©" -> "é"), which in a real abstract is mojibake anyway;
+# accented letters among others are checked by the example test below.
 FEED_TEXT = st.text(
-    st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), min_size=1
+    st.characters(
+        codec="utf-8",
+        categories=["L", "N", "P", "S", "Zs"],
+        exclude_characters=[chr(c) for c in range(0x80, 0x100)],
+    ),
+    min_size=1,
 ).filter(lambda s: s.strip())
 
 
@@ -453,7 +465,7 @@ def test_titles_and_abstracts_come_through_as_written(title: str, abstract: str)
 
 
 def test_math_in_abstracts_is_not_taken_for_tags() -> None:
-    text = "We bound $p<q$ and $r>s$; tokens <s> and </s> & <script>x</script>."
+    text = "We bound $p<q$ and $r>s$; tokens <s> and </s> & <script>x</script>; café, Ångström."
     item = FeedItem("2611.00009", "x < y & <i>T</i>", text, ("A",), ("cs.CL",))
     (parsed,) = parse_listing(render_feed(["cs.CL"], [item])).items
     assert (parsed.title, parsed.abstract) == ("x < y & <i>T</i>", text)
