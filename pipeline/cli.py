@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache
-from pipeline.digest import DigestOptions, make_digest
+from pipeline.digest import DigestOptions, load_job_summary, make_digest, with_digest
 from pipeline.enrich import Options, enrich
 from pipeline.errors import InputError, PipelineError, exit_status
 from pipeline.fetch import (
@@ -214,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=300.0,
         help="stop retrying the feed after this many seconds",
     )
+    digest.add_argument(
+        "--summary-json",
+        type=Path,
+        default=os.environ.get("PIPELINE_SUMMARY") or None,
+        help="add the files written and a commit-message line to this summary JSON (the "
+        "weekly job's, from enrich; created if missing; env PIPELINE_SUMMARY)",
+    )
 
     imp = commands.add_parser(
         "import-snapshot", help="add snapshot records to the cache for papers it lacks"
@@ -327,21 +334,25 @@ def _digest(args: argparse.Namespace, out: TextIO) -> int:
         offline=args.offline,
     )
     settings = FetchSettings(max_retry_seconds=args.max_fetch_time)
-    contact = os.environ.get("ARXIV_CONTACT")
-
-    def transport() -> HttpxTransport:
-        if not contact:
-            print(
-                "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
-                file=sys.stderr,
-            )
-        return HttpxTransport(
-            user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=args.timeout
-        )
-
-    summary = make_digest(options, transport, settings)
+    job = load_job_summary(args.summary_json) if args.summary_json else None
+    summary = make_digest(options, lambda: _http_transport(args.timeout), settings)
     print(summary.report(), file=out)
+    if args.summary_json and job is not None:
+        atomic_write(args.summary_json, json.dumps(with_digest(job, summary), indent=2) + "\n")
     return 0
+
+
+def _http_transport(read_timeout: float) -> HttpxTransport:
+    """The one HTTP client of both commands: identified as arXiv asks, with timeouts."""
+    contact = os.environ.get("ARXIV_CONTACT")
+    if not contact:
+        print(
+            "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
+            file=sys.stderr,
+        )
+    return HttpxTransport(
+        user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=read_timeout
+    )
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:

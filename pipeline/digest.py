@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
@@ -114,6 +116,50 @@ class DigestSummary:
         if self.unchanged_files:
             lines.append(f"  files unchanged  {', '.join(map(str, self.unchanged_files))}")
         return "\n".join(lines)
+
+
+def load_job_summary(path: Path) -> dict[str, Any]:
+    """The scheduled job's summary JSON (written by `enrich`), {} when there is none yet.
+
+    Read before the digest is made, so that a broken file stops the run with nothing written.
+    """
+    if not path.exists():
+        return {}
+    try:
+        loaded = json.loads(read_text(path))
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}:{error.lineno}: not a summary JSON: {error.msg}") from None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("written", []), list):
+        raise InputError(f"{path}: not a summary JSON object with a `written` list")
+    return loaded
+
+
+def with_digest(job: dict[str, Any], summary: DigestSummary) -> dict[str, Any]:
+    """The job's summary with the digest added.
+
+    The job commits the summary's `written` files with its `commit_message`; the digest's
+    files join them, and its line joins the message (as the subject when the refresh itself
+    changed nothing).
+    """
+    earlier = [str(p) for p in job.get("written", [])]
+    written = [p.as_posix() for p in summary.written]
+    message = str(job.get("commit_message", "")).strip()
+    if written:
+        line = digest_message(summary)
+        message = f"{message}\n\n{line}" if earlier else f"{line}\n\n{message}"
+    return job | {
+        "written": [*earlier, *(p for p in written if p not in earlier)],
+        "commit_message": message.strip(),
+        "exit_status": job.get("exit_status", 0),
+    }
+
+
+def digest_message(summary: DigestSummary) -> str:
+    """One line for the weekly commit: what the digest proposes."""
+    day = summary.listing.announced or "the latest announcement"
+    count = len(summary.proposals)
+    papers = f"{count} new paper{'' if count == 1 else 's'}"
+    return f"Digest of arXiv {day}: {papers} proposed for the list (outputs/digest.md)"
 
 
 def make_digest(

@@ -7,30 +7,29 @@ the feeds are `tests.fakerss.weekly_announcement()`, written in arXiv's publishe
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import main
 from pipeline.digest import (
     CSV_COLUMNS,
     DigestContext,
-    ListPaper,
-    Proposal,
-    Selection,
+    DigestOptions,
     digest_csv,
     digest_markdown,
     first_sentence,
-    rank,
-    select_candidates,
+    make_digest,
 )
+from pipeline.errors import FeedError
 from pipeline.fetch import FetchSettings, HttpxTransport
-from pipeline.rss import Announcement, FeedError, Listing, fetch_listing, parse_listing
-from pipeline.run import DigestOptions, make_digest
+from pipeline.ranking import ListPaper, Proposal, Selection, rank, select_candidates
+from pipeline.rss import Announcement, Listing, fetch_listing, parse_listing
 from tests.conftest import DATA, REPO
 from tests.fakerss import FakeRss, FeedItem, Planted, render_feed, weekly_announcement
 
@@ -43,6 +42,7 @@ def contact(monkeypatch: pytest.MonkeyPatch) -> None:
     """As the weekly job has it (without it the command adds a note line to stderr)."""
     monkeypatch.setenv("ARXIV_CONTACT", "mailto:list@example.org")
     monkeypatch.delenv("ARXIV_RSS_URL", raising=False)
+    monkeypatch.delenv("PIPELINE_SUMMARY", raising=False)
 
 
 @pytest.fixture
@@ -281,6 +281,62 @@ def test_retries_end_with_a_feed_error(rss: FakeRss) -> None:
     assert len(rss.requests) == FAST.max_attempts
 
 
+# --- the weekly job's summary JSON ------------------------------------------------------------
+
+
+def test_the_digest_joins_the_refresh_summary(work: Path, rss: FakeRss) -> None:
+    summary = work / "summary.json"
+    refresh = {"written": ["README.md"], "commit_message": "Weekly refresh: 1 new paper\n\nmore"}
+    summary.write_text(json.dumps(refresh), encoding="utf-8")
+    assert digest(work, "--rss-url", rss.url, "--summary-json", str(summary)) == 0
+    job = json.loads(summary.read_text(encoding="utf-8"))
+    outputs = (work / "outputs").as_posix()
+    assert job["written"] == ["README.md", f"{outputs}/digest.csv", f"{outputs}/digest.md"]
+    assert job["commit_message"] == (
+        "Weekly refresh: 1 new paper\n\nmore\n\n"
+        "Digest of arXiv 2026-11-24: 11 new papers proposed for the list (outputs/digest.md)"
+    )
+    # A rerun writes nothing, so the summary gains nothing.
+    summary.write_text(json.dumps(refresh), encoding="utf-8")
+    assert digest(work, "--rss-url", rss.url, "--summary-json", str(summary)) == 0
+    assert json.loads(summary.read_text(encoding="utf-8")) == refresh | {"exit_status": 0}
+
+
+def test_a_digest_alone_is_the_commits_subject(
+    work: Path, rss: FakeRss, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = work / "summary.json"
+    quiet = {
+        "written": [],
+        "commit_message": "Weekly refresh: outputs regenerated",
+        "exit_status": 0,
+    }
+    summary.write_text(json.dumps(quiet), encoding="utf-8")
+    monkeypatch.setenv("PIPELINE_SUMMARY", str(summary))
+    assert digest(work, "--rss-url", rss.url) == 0
+    message = json.loads(summary.read_text(encoding="utf-8"))["commit_message"]
+    assert message.startswith("Digest of arXiv 2026-11-24: 11 new papers proposed")
+    assert message.endswith("\n\nWeekly refresh: outputs regenerated")
+    # Without a summary from the refresh, one is made.
+    summary.unlink()
+    shutil.rmtree(work / "outputs")
+    assert digest(work, "--rss-url", rss.url) == 0
+    made = json.loads(summary.read_text(encoding="utf-8"))
+    assert len(made["written"]) == 2 and made["exit_status"] == 0
+
+
+def test_a_broken_summary_json_is_one_line(
+    work: Path, rss: FakeRss, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = work / "summary.json"
+    summary.write_text('{"written": [\n', encoding="utf-8")
+    assert digest(work, "--rss-url", rss.url, "--summary-json", str(summary)) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "summary.json:2: not a summary JSON" in err
+    assert not (work / "outputs").exists()
+    assert rss.requests == []
+
+
 # --- offline and bad input --------------------------------------------------------------------
 
 
@@ -455,6 +511,7 @@ FEED_TEXT = st.text(
 ).filter(lambda s: s.strip())
 
 
+@settings(deadline=None)
 @given(title=FEED_TEXT, abstract=FEED_TEXT)
 def test_titles_and_abstracts_come_through_as_written(title: str, abstract: str) -> None:
     # "$p<q$ and $r>s$" once came back as "$p<q>s$": feedparser's HTML handling took it for a tag.

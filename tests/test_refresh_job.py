@@ -298,6 +298,9 @@ def test_refresh_then_nothing_changed_commits_nothing(checkout: Checkout) -> Non
     assert digest_md.startswith("# New on arXiv (2026-11-24)")
     assert checkout.step_summary.read_text(encoding="utf-8") == digest_md
     assert checkout.message(live).startswith("Weekly refresh: 31 papers updated\n")
+    assert checkout.message(live).endswith(
+        "\n\nDigest of arXiv 2026-11-24: 11 new papers proposed for the list (outputs/digest.md)"
+    )
     assert checkout.status() == ""
 
     second = checkout.run_job()
