@@ -114,6 +114,7 @@ def _categories(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+DEFAULT_DIGEST_FETCH_TIME = 300.0  # one feed: a few retries, not the API's half hour
 DIGEST_HELP = """\
 Read arXiv's RSS listing of the list's categories (one request), keep the new and
 cross-listed papers that are not in the list yet, rank them by TF-IDF similarity to the
@@ -207,12 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--offline", action="store_true", help="read the feed from the file --rss-url names"
     )
-    digest.add_argument("--timeout", type=_positive_float, default=60.0, help="read timeout (s)")
+    digest.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_READ_TIMEOUT,
+        help="longest silence while waiting for an answer (s)",
+    )
     digest.add_argument(
         "--max-fetch-time",
-        type=_positive_float,
-        default=300.0,
-        help="stop retrying the feed after this many seconds",
+        type=_seconds,
+        default=DEFAULT_DIGEST_FETCH_TIME,
+        help="give up on the feed after this many seconds, retries included",
     )
     digest.add_argument(
         "--summary-json",
@@ -306,15 +312,9 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
         refresh=args.refresh,
         no_readme=args.no_readme,
     )
-    contact = os.environ.get("ARXIV_CONTACT")
 
     def transport() -> Transport:
-        if not contact:
-            print(
-                "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
-                file=sys.stderr,
-            )
-        return HttpxTransport(settings, user_agent=user_agent(contact))
+        return _http_transport(settings)
 
     summary = enrich(options, transport, progress=_progress_bar)
     print(summary.report(options.readme), file=out)
@@ -333,26 +333,24 @@ def _digest(args: argparse.Namespace, out: TextIO) -> int:
         top=args.top,
         offline=args.offline,
     )
-    settings = FetchSettings(max_retry_seconds=args.max_fetch_time)
+    settings = FetchSettings(read_timeout=args.timeout, max_fetch_time=args.max_fetch_time)
     job = load_job_summary(args.summary_json) if args.summary_json else None
-    summary = make_digest(options, lambda: _http_transport(args.timeout), settings)
+    summary = make_digest(options, lambda: _http_transport(settings), settings)
     print(summary.report(), file=out)
     if args.summary_json and job is not None:
         atomic_write(args.summary_json, json.dumps(with_digest(job, summary), indent=2) + "\n")
     return 0
 
 
-def _http_transport(read_timeout: float) -> HttpxTransport:
-    """The one HTTP client of both commands: identified as arXiv asks, with timeouts."""
+def _http_transport(settings: FetchSettings) -> HttpxTransport:
+    """The one HTTP client of both commands: identified as arXiv asks, with its bounds."""
     contact = os.environ.get("ARXIV_CONTACT")
     if not contact:
         print(
             "note: set ARXIV_CONTACT (e.g. mailto:you@example.org) so arXiv can reach you",
             file=sys.stderr,
         )
-    return HttpxTransport(
-        user_agent=user_agent(contact), connect_timeout=10.0, read_timeout=read_timeout
-    )
+    return HttpxTransport(settings, user_agent=user_agent(contact))
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:

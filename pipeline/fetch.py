@@ -44,7 +44,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -161,12 +161,22 @@ class HttpxTransport(Transport):
         )
 
     def post(self, url: str, form: Mapping[str, str], *, time_limit: float) -> Response:
+        return self._send("POST", url, time_limit, "the API host", "--api-url", data=dict(form))
+
+    def get(self, url: str, *, time_limit: float, accept: str) -> Response:
+        """One GET (arXiv's RSS listing feeds), bounded and mapped to errors like `post`."""
+        headers = {"Accept": accept}
+        return self._send("GET", url, time_limit, "the host", "--rss-url", headers=headers)
+
+    def _send(
+        self, method: str, url: str, time_limit: float, what: str, option: str, **request: Any
+    ) -> Response:
         ends = time.monotonic() + time_limit
         timeout = httpx.Timeout(
             min(self._read_timeout, time_limit), connect=min(self._connect_timeout, time_limit)
         )
         try:
-            with self._client.stream("POST", url, data=dict(form), timeout=timeout) as reply:
+            with self._client.stream(method, url, timeout=timeout, **request) as reply:
                 headers = {k.lower(): v for k, v in reply.headers.items()}
                 body = self._read(reply, headers, ends, time_limit)
         except httpx.TimeoutException as error:
@@ -176,8 +186,8 @@ class HttpxTransport(Transport):
             not_found = _cause(error, socket.gaierror)
             if not_found is not None:
                 raise FetchAborted(
-                    f"the API host {host} does not resolve ({not_found.strerror}); "
-                    "check --api-url and the network"
+                    f"{what} {host} does not resolve ({not_found.strerror}); "
+                    f"check {option} and the network"
                 ) from None
             raise TransientError(f"connection to {host} failed ({type(error).__name__})") from None
         return Response(reply.status_code, headers, body)
@@ -205,6 +215,7 @@ class HttpxTransport(Transport):
 
 
 _E = TypeVar("_E", bound=BaseException)
+_T = TypeVar("_T")
 
 
 def _bound(limit: int) -> str:
@@ -287,11 +298,18 @@ class ArxivClient:
 
         Raise FetchAborted when the attempts are used up (circuit breaker) or time is out.
         """
+        return self.retried(lambda: self._request(ids, start), f"{len(ids)} IDs, start {start}")
+
+    def retried(self, request: Callable[[], _T], what: str) -> _T:
+        """`request()`, retried while it raises TransientError (the API and the RSS feeds).
+
+        Raise FetchAborted when the attempts are used up (circuit breaker) or time is out.
+        """
         attempts = self.settings.attempts
         attempt = 1
         while True:
             try:
-                page = self._request(ids, start)
+                result = request()
             except TransientError as error:
                 self._last_trouble = error
                 if attempt >= attempts:
@@ -300,17 +318,16 @@ class ArxivClient:
                     self.pacer.hold(self._backoff(attempt))
                 attempt += 1
                 log.warning(
-                    "arXiv: %s; waiting %.1f s before attempt %d of %d (%d IDs, start %d)",
+                    "arXiv: %s; waiting %.1f s before attempt %d of %d (%s)",
                     _answer(error),
                     self.pacer.pending(),
                     attempt,
                     attempts,
-                    len(ids),
-                    start,
+                    what,
                 )
                 continue
             self._last_trouble = None
-            return page
+            return result
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter (half to all of the doubled wait)."""
@@ -318,37 +335,43 @@ class ArxivClient:
         return base * (0.5 + self._jitter() / 2)
 
     def _request(self, ids: Sequence[str], start: int) -> FeedPage:
-        left = self.deadline - self._clock()
-        if self.pacer.pending() >= left:
-            raise FetchAborted(self._out_of_time())
-        self.pacer.wait()
         form = {
             "id_list": ",".join(ids),
             "start": str(start),
             # Always explicit: the API's default of 10 silently truncates longer id_lists.
             "max_results": str(len(ids)),
         }
+        url = self.settings.api_url
+        response = self.send(lambda limit: self.transport.post(url, form, time_limit=limit))
+        return self._page(response, start)
+
+    def send(self, request: Callable[[float], Response]) -> Response:
+        """One request, paced and within the time bound: `request(time_limit)` sends it.
+
+        A Retry-After in the answer holds every later request (of any kind) until it passed.
+        """
+        left = self.deadline - self._clock()
+        if self.pacer.pending() >= left:
+            raise FetchAborted(self._out_of_time())
+        self.pacer.wait()
         limit = min(self.settings.request_time_limit, max(self.deadline - self._clock(), 0.001))
         self.requests_sent += 1
         try:
-            response = self.transport.post(self.settings.api_url, form, time_limit=limit)
+            response = request(limit)
         finally:
             self.pacer.done()
         retry_after = _retry_after(response.headers.get("retry-after"))
         if retry_after is not None:
             self.pacer.hold(retry_after)  # a promise, whatever the status and the next batch
-        return self._page(response, start, retry_after)
+        return response
 
-    def _page(self, response: Response, start: int, retry_after: float | None) -> FeedPage:
+    def _page(self, response: Response, start: int) -> FeedPage:
         status = response.status
         if status == 400:
             raise BatchRejected(_error_summary(response.body) or "HTTP 400", status=400)
         if status in (413, 414):
             raise BatchRejected(f"HTTP {status}: the request is too large for arXiv", status=status)
-        if status in _TRANSIENT_STATUSES or status >= 500:
-            raise TransientError(f"HTTP {status}", status=status, retry_after=retry_after)
-        if status != 200:
-            raise FetchAborted(f"HTTP {status} from {self.settings.api_url}; is --api-url right?")
+        check_status(response, f"{self.settings.api_url}; is --api-url right?")
         if "html" in response.headers.get("content-type", ""):
             raise MalformedFeed("an HTML page instead of the Atom feed", status=200)
         page = parse_feed(response.body, self._now())
@@ -366,6 +389,17 @@ class ArxivClient:
         if self._last_trouble is not None:
             reason += f"; arXiv's last trouble: {_answer(self._last_trouble)}"
         return reason
+
+
+def check_status(response: Response, where: str) -> None:
+    """TransientError for statuses that say "not now" (429, 5xx...), FetchAborted for other
+    non-200 ones (404 at a wrong URL: retrying cannot help). `where` ends the message."""
+    status = response.status
+    if status in _TRANSIENT_STATUSES or status >= 500:
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        raise TransientError(f"HTTP {status}", status=status, retry_after=retry_after)
+    if status != 200:
+        raise FetchAborted(f"HTTP {status} from {where}")
 
 
 def _answer(error: TransientError) -> str:

@@ -18,19 +18,18 @@ import feedparser
 
 from pipeline.errors import FeedError
 from pipeline.fetch import (
+    ArxivClient,
     FetchSettings,
-    PermanentError,
     Response,
-    TransientError,
-    TransportTimeout,
-    TransportUnreachable,
+    Transport,
     check_status,
-    retry_policy,
 )
+from pipeline.fetch_errors import FetchError, MalformedFeed
 from pipeline.resolve import canonical_id, resolve_arxiv
 from pipeline.text import collapse_whitespace
 
 DEFAULT_RSS_URL = "https://rss.arxiv.org/rss/"
+RSS_MEDIA_TYPE = "application/rss+xml"
 # arXiv category names: `cs.CL`, `stat.ML`, `hep-th`, `q-bio.NC`, `math.AP`.
 CATEGORY_PATTERN = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?")
 _DESCRIPTION = re.compile(
@@ -65,9 +64,9 @@ class Listing:
     unreadable: list[str] = field(default_factory=list)  # items without an arXiv ID
 
 
-class FeedTransport(Protocol):
-    def get(self, url: str) -> Response:
-        """One GET; raise TransportTimeout or TransportUnreachable."""
+class FeedTransport(Transport, Protocol):
+    def get(self, url: str, *, time_limit: float, accept: str) -> Response:
+        """One GET, bounded like `Transport.post` (HttpxTransport has both)."""
         ...
 
 
@@ -80,28 +79,30 @@ def fetch_listing(
     url: str,
     transport: FeedTransport,
     settings: FetchSettings,
+    *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Listing:
-    """The parsed feed at `url`; retries what is transient, else raises FeedError."""
+    """The parsed feed at `url`: one GET, paced, timed and retried like the API's requests.
+
+    HTML pages and bodies that are no RSS are retried as the API's malformed answers are;
+    a feed that cannot be had raises FeedError (its message says why in words).
+    """
+    client = ArxivClient(transport, settings, sleep=sleep)
 
     def request() -> Listing:
-        try:
-            response = transport.get(url)
-        except (TransportTimeout, TransportUnreachable) as error:
-            raise TransientError(str(error)) from None
-        check_status(response, url)
+        response = client.send(
+            lambda limit: transport.get(url, time_limit=limit, accept=RSS_MEDIA_TYPE)
+        )
+        check_status(response, f"{url}; is --rss-url right?")
         try:
             return parse_listing(response.body)
         except FeedError as error:
-            # An HTML error page or a cut-off body: as for the API, worth another try.
-            raise TransientError(str(error)) from None
+            raise MalformedFeed(str(error), status=response.status) from None
 
     try:
-        return retry_policy(settings, sleep)(request)
-    except TransientError as error:
-        raise FeedError(f"{url}: unreachable or unreadable after retries: {error}") from None
-    except PermanentError as error:
-        raise FeedError(str(error)) from None
+        return client.retried(request, "the RSS feed")
+    except FetchError as error:
+        raise FeedError(f"{url}: the feed could not be had: {error}") from None
 
 
 def parse_listing(body: bytes) -> Listing:

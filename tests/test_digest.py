@@ -34,7 +34,7 @@ from tests.conftest import DATA, REPO
 from tests.fakerss import FakeRss, FeedItem, Planted, render_feed, weekly_announcement
 
 DEFAULT_FEED = "cs.LG+cs.CL+cs.AI+stat.ML+cs.NE"  # the list's five most common categories
-FAST = FetchSettings(backoff_initial=0.01, backoff_max=0.02)
+FAST = FetchSettings(delay=0, backoff=0.01, max_backoff=0.02, connect_timeout=2, read_timeout=2)
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +83,12 @@ def digest(work: Path, *extra: str) -> int:
 def rows(work: Path) -> list[dict[str, str]]:
     with (work / "outputs" / "digest.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The lines that report the failure (WARNING lines log the retries' waits)."""
+    assert "Traceback" not in stderr
+    return [line for line in stderr.splitlines() if not line.startswith("WARNING:")]
 
 
 # --- ranking --------------------------------------------------------------------------------
@@ -231,10 +237,11 @@ def test_an_unreachable_feed_exits_1_and_touches_nothing(
     with FakeRss() as gone:
         url = gone.url  # a port nobody listens on once closed
     before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
-    assert digest(work, "--rss-url", url, "--max-fetch-time", "0") == 1
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    assert err.startswith(f"error: {url}{DEFAULT_FEED}: unreachable") and "nothing written" in err
+    assert digest(work, "--rss-url", url, "--max-fetch-time", "0.5") == 1
+    # Each retry's wait is logged as a WARNING line; the failure itself is one error line.
+    (err,) = error_lines(capsys.readouterr().err)
+    assert err.startswith(f"error: {url}{DEFAULT_FEED}: the feed could not be had")
+    assert "connection to 127.0.0.1 failed" in err and err.endswith("nothing written")
     assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
 
 
@@ -243,9 +250,8 @@ def test_a_feed_that_is_no_rss_is_one_clear_line(
     work: Path, rss: FakeRss, capsys: pytest.CaptureFixture[str], fault: str
 ) -> None:
     rss.fail_next(fault)
-    assert digest(work, "--rss-url", rss.url, "--max-fetch-time", "0") == 1
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert digest(work, "--rss-url", rss.url, "--max-fetch-time", "0.5") == 1
+    (err,) = error_lines(capsys.readouterr().err)
     assert "RSS feed" in err
     assert not (work / "outputs").exists()
 
@@ -262,23 +268,24 @@ def test_transient_failures_are_retried_with_retry_after(rss: FakeRss, planted: 
     rss.fail_next(status=429, retry_after="0")
     rss.fail_next("html")
     rss.fail_next("drop")
-    transport = HttpxTransport(user_agent="test", connect_timeout=2, read_timeout=2)
+    transport = HttpxTransport(FAST, user_agent="test")
     slept: list[float] = []
     listing = fetch_listing(rss.url + "cs.CL", transport, FAST, sleep=slept.append)
     transport.close()
     assert [r.status for r in rss.requests] == [429, 200, None, 200]
-    assert len(slept) == 3
+    # Retry-After 0 is honoured as is; the HTML page and the dropped connection back off.
+    assert len(slept) == 2 and all(0 < s <= 0.02 for s in slept)
     assert {i.arxiv_id for i in listing.items} == {i.arxiv_id for i in planted.listings["cs.CL"]}
 
 
 def test_retries_end_with_a_feed_error(rss: FakeRss) -> None:
-    for _ in range(FAST.max_attempts):
+    for _ in range(FAST.attempts):
         rss.fail_next(status=503)
-    transport = HttpxTransport(user_agent="test", connect_timeout=2, read_timeout=2)
+    transport = HttpxTransport(FAST, user_agent="test")
     with pytest.raises(FeedError, match="HTTP 503"):
         fetch_listing(rss.url + "cs.CL", transport, FAST, sleep=lambda _: None)
     transport.close()
-    assert len(rss.requests) == FAST.max_attempts
+    assert len(rss.requests) == FAST.attempts
 
 
 # --- the weekly job's summary JSON ------------------------------------------------------------
@@ -397,9 +404,7 @@ def test_make_digest_reports_what_it_left_out(work: Path, rss: FakeRss, planted:
         outputs=work / "outputs",
         rss_url=rss.url,
     )
-    summary = make_digest(
-        options, lambda: HttpxTransport(user_agent="test", connect_timeout=2, read_timeout=2), FAST
-    )
+    summary = make_digest(options, lambda: HttpxTransport(FAST, user_agent="test"), FAST)
     assert summary.feed == DEFAULT_FEED
     assert summary.list_papers == 31
     assert sorted(summary.selection.replacements) == sorted(planted.replacements)
