@@ -70,10 +70,10 @@ def list_papers(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) ->
         if entry.arxiv_id is None or entry.arxiv_id in found:
             continue
         paper = papers.get(entry.arxiv_id)
-        title = paper.title if paper else entry.label
-        text = f"{title}. {paper.abstract or ''}" if paper else entry.label
+        title = paper.title if paper else entry.link.label
+        text = f"{title}. {paper.abstract or ''}" if paper else entry.link.label
         found[entry.arxiv_id] = ListPaper(
-            entry.arxiv_id, title, text, entry.section, entry.subsection
+            entry.arxiv_id, title, text, entry.link.section, entry.link.subsection
         )
     return list(found.values())
 
