@@ -5,10 +5,9 @@
 WORKDIR holds `README.md` and `arxiv-cache.jsonl`; the run writes `catalog.csv`,
 `outputs/` and the README there, exactly as `make enrich ARGS=--offline` would.
 
-The stages are not re-implemented here: `pipeline.enrich.enrich` runs as it is, and the
-stage functions it calls (looked up in `pipeline.enrich`'s namespace) are wrapped with a
-stopwatch. So the breakdown follows whatever `enrich` does today; a stage it stops
-calling simply disappears from the table. Peak memory per stage comes from resetting the
+The stages are not re-implemented here: `pipeline.enrich.enrich` runs as it is, with a
+stopwatch as its `stage` hook, so the breakdown is the stages `enrich` itself names (a
+renamed function cannot silently drop one). Peak memory per stage comes from resetting the
 kernel's RSS high-water mark before each stage (`/proc/self/clear_refs`, Linux); where
 that is not possible the column is the running peak of the process instead.
 
@@ -17,37 +16,21 @@ Prints one JSON object on stdout: the stages in call order, the total and the RS
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
 import re
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import pipeline.enrich
+from pipeline.config import Options, Paths
+from pipeline.enrich import Stage, enrich
 from pipeline.fetch import Transport
 
-# Function of pipeline.enrich -> the stage it belongs to. A second call of the same function
-# (enrich parses and resolves the rendered README again to check it) gets its own row.
-STAGE_OF: dict[str, str] = {
-    "read_text": "read list and cache files",
-    "load_cache": "load cache (JSON -> papers)",
-    "parse_links": "parse Markdown",
-    "build_catalog": "resolve arXiv IDs",
-    "render_readme": "render README",
-    "_label_mismatches": "label typo check",
-    "catalog_csv": "catalog.csv",
-    "build_rows": "outputs: rows",
-    "parquet_bytes": "outputs: Parquet",
-    "csv_text": "outputs: CSV",
-    "atomic_write": "write files",
-}
-AGAIN = " (again: rendered README)"
-_AGAIN_FOR = {"parse_links", "build_catalog"}
 _STATUS_FIELD = re.compile(r"^(VmHWM|VmRSS):\s+(\d+) kB$", re.MULTILINE)
 
 
@@ -98,40 +81,25 @@ class _Memory:
         return {m[1]: int(m[2]) / 1024 for m in _STATUS_FIELD.finditer(text)}
 
 
-def instrument(timings: dict[str, StageTiming], memory: _Memory) -> None:
-    """Wrap each stage function of `pipeline.enrich` so that its calls are timed."""
-    depth = 0  # only the outermost wrapped call measures, should stages ever nest
-    seen: dict[str, int] = {}
+def stopwatch(timings: dict[str, StageTiming], memory: _Memory) -> Stage:
+    """The `stage` hook of `enrich`: times each named stage it is entered for."""
 
-    def wrap(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            nonlocal depth
-            if depth:
-                return function(*args, **kwargs)
-            seen[name] = seen.get(name, 0) + 1
-            stage = STAGE_OF[name] + (AGAIN if name in _AGAIN_FOR and seen[name] > 1 else "")
-            timing = timings.setdefault(stage, StageTiming(stage))
-            rss = memory.start()
-            wall, cpu = time.perf_counter(), time.process_time()
-            depth += 1
-            try:
-                return function(*args, **kwargs)
-            finally:
-                depth -= 1
-                timing.wall_s += time.perf_counter() - wall
-                timing.cpu_s += time.process_time() - cpu
-                if not timing.calls:
-                    timing.rss_start_mib = rss
-                timing.peak_rss_mib = max(timing.peak_rss_mib, memory.peak())
-                timing.calls += 1
+    @contextlib.contextmanager
+    def timed(name: str) -> Iterator[None]:
+        timing = timings.setdefault(name, StageTiming(name))
+        rss = memory.start()
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            timing.wall_s += time.perf_counter() - wall
+            timing.cpu_s += time.process_time() - cpu
+            if not timing.calls:
+                timing.rss_start_mib = rss
+            timing.peak_rss_mib = max(timing.peak_rss_mib, memory.peak())
+            timing.calls += 1
 
-        return timed
-
-    for name in STAGE_OF:
-        function = getattr(pipeline.enrich, name, None)
-        if callable(function):
-            setattr(pipeline.enrich, name, wrap(name, function))
+    return timed
 
 
 def _no_network() -> Transport:
@@ -142,18 +110,18 @@ def run_stages(workdir: Path) -> dict[str, Any]:
     """Run `enrich` offline on WORKDIR and return the per-stage timings and totals."""
     memory = _Memory()
     timings: dict[str, StageTiming] = {}
-    instrument(timings, memory)
     readme = workdir / "README.md"
     before = readme.read_bytes()
-    options = pipeline.enrich.Options(
+    paths = Paths(
         readme=readme,
         catalog=workdir / "catalog.csv",
         outputs=workdir / "outputs",
         cache=workdir / "arxiv-cache.jsonl",
-        offline=True,
     )
     start = time.perf_counter()
-    summary = pipeline.enrich.enrich(options, _no_network)
+    summary = enrich(
+        Options(paths=paths, offline=True), _no_network, stage=stopwatch(timings, memory)
+    )
     total = time.perf_counter() - start
     stages = list(timings.values())
     other = total - sum(t.wall_s for t in stages)

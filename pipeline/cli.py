@@ -19,30 +19,27 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
-from pipeline.cache import DEFAULT_CACHE_PATH, dump_cache, load_cache
-from pipeline.digest import DigestOptions, load_job_summary, make_digest, with_digest
-from pipeline.enrich import Options, enrich
+from pipeline.cache import dump_cache, load_cache
+from pipeline.config import DEFAULT_PATHS, DigestOptions, Options, Paths
+from pipeline.digest import load_job_summary, make_digest, with_digest
+from pipeline.enrich import enrich
 from pipeline.errors import InputError, PipelineError, exit_status
 from pipeline.fetch import (
     DEFAULT_API_URL,
-    DEFAULT_DELAY,
-    DEFAULT_MAX_FETCH_TIME,
-    DEFAULT_READ_TIMEOUT,
-    DEFAULT_REQUEST_TIME_LIMIT,
     MAX_BATCH_SIZE,
     FetchSettings,
     HttpxTransport,
-    Transport,
     user_agent,
 )
 from pipeline.files import atomic_write, read_text
-from pipeline.rss import CATEGORY_PATTERN, DEFAULT_RSS_URL
+from pipeline.rss import CATEGORY_PATTERN
 from pipeline.snapshot import import_snapshot, papers_from_snapshot
 
 
@@ -114,7 +111,6 @@ def _categories(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-DEFAULT_DIGEST_FETCH_TIME = 300.0  # one feed: a few retries, not the API's half hour
 DIGEST_HELP = """\
 Read arXiv's RSS listing of the list's categories (one request), keep the new and
 cross-listed papers that are not in the list yet, rank them by TF-IDF similarity to the
@@ -128,118 +124,142 @@ written); 3 an output could not be written; 130 interrupted.
 """
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions as written, and every option's default (from `pipeline.config`) shown."""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The command line; every default comes from `pipeline.config`."""
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m pipeline", description=__doc__, formatter_class=_HelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    fetch = Options().fetch
 
-    run = commands.add_parser("enrich", help="parse the list, fetch metadata, write everything")
-    run.add_argument("--readme", type=Path, default=Path("README.md"), help="the link list")
-    run.add_argument("--catalog", type=Path, default=Path("catalog.csv"))
-    run.add_argument("--outputs", type=Path, default=Path("outputs"))
-    run.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
+    run = commands.add_parser(
+        "enrich",
+        help="parse the list, fetch metadata, write everything",
+        description=__doc__,
+        formatter_class=_HelpFormatter,
+    )
+    _path_options(run, "readme", "catalog", "outputs", "cache")
     run.add_argument(
         "--api-url",
         type=_api_url,
-        default=os.environ.get("ARXIV_API_URL") or DEFAULT_API_URL,
+        default=os.environ.get("ARXIV_API_URL") or fetch.api_url,
         help="arXiv API endpoint (env ARXIV_API_URL)",
     )
     run.add_argument(
         "--delay",
         type=_delay,
-        default=DEFAULT_DELAY,
+        default=fetch.delay,
         help="least seconds between requests (arXiv asks for 3); a Retry-After holds longer",
     )
-    run.add_argument("--batch-size", type=_batch_size, default=MAX_BATCH_SIZE)
     run.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=DEFAULT_READ_TIMEOUT,
-        help="longest silence while waiting for an answer (s)",
+        "--batch-size", type=_batch_size, default=fetch.batch_size, help="arXiv IDs per request"
     )
+    _time_options(run, fetch, "give up fetching after this many seconds; what is left is reported")
     run.add_argument(
         "--request-time-limit",
         type=_seconds,
-        default=DEFAULT_REQUEST_TIME_LIMIT,
+        default=fetch.request_time_limit,
         help="longest time for one request, start to last byte (s)",
-    )
-    run.add_argument(
-        "--max-fetch-time",
-        type=_seconds,
-        default=DEFAULT_MAX_FETCH_TIME,
-        help="give up fetching after this many seconds; what is left is reported",
     )
     run.add_argument("--offline", action="store_true", help="never touch the network")
     run.add_argument("--refresh", action="store_true", help="fetch every paper again")
     run.add_argument("--no-readme", action="store_true", help="do not rewrite the README")
-    run.add_argument(
-        "--summary-json",
-        type=Path,
-        default=os.environ.get("PIPELINE_SUMMARY") or None,
-        help="also write the summary as JSON here (env PIPELINE_SUMMARY)",
-    )
+    _summary_option(run, "also write the summary as JSON here (env PIPELINE_SUMMARY)")
 
+    digest_defaults = DigestOptions()
     digest = commands.add_parser(
         "digest",
         help="rank the papers of arXiv's latest announcement by how well they fit the list",
         description=DIGEST_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
-    digest.add_argument("--readme", type=Path, default=Path("README.md"), help="the link list")
-    digest.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
-    digest.add_argument(
-        "--outputs", type=Path, default=Path("outputs"), help="where digest.csv and .md go"
-    )
+    _path_options(digest, "readme", "cache", "outputs")
     digest.add_argument(
         "--rss-url",
-        default=os.environ.get("ARXIV_RSS_URL") or DEFAULT_RSS_URL,
+        default=os.environ.get("ARXIV_RSS_URL") or digest_defaults.rss_url,
         help="base of arXiv's RSS feeds (env ARXIV_RSS_URL); with --offline, a saved feed file",
     )
     digest.add_argument(
         "--categories",
         type=_categories,
-        default=[],
-        help="e.g. cs.CL,cs.LG (default: the categories of the list's own papers, at most 5)",
+        default=digest_defaults.categories,
+        help="e.g. cs.CL,cs.LG (empty: the categories of the list's own papers, at most 5)",
     )
-    digest.add_argument("--top", type=_top, default=25, help="most papers proposed (25)")
+    digest.add_argument(
+        "--top", type=_top, default=digest_defaults.top, help="most papers proposed"
+    )
     digest.add_argument(
         "--offline", action="store_true", help="read the feed from the file --rss-url names"
     )
-    digest.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=DEFAULT_READ_TIMEOUT,
-        help="longest silence while waiting for an answer (s)",
+    _time_options(
+        digest,
+        digest_defaults.fetch,
+        "give up on the feed after this many seconds, retries included",
     )
-    digest.add_argument(
-        "--max-fetch-time",
-        type=_seconds,
-        default=DEFAULT_DIGEST_FETCH_TIME,
-        help="give up on the feed after this many seconds, retries included",
-    )
-    digest.add_argument(
-        "--summary-json",
-        type=Path,
-        default=os.environ.get("PIPELINE_SUMMARY") or None,
-        help="add the files written and a commit-message line to this summary JSON (the "
-        "weekly job's, from enrich; created if missing; env PIPELINE_SUMMARY)",
+    _summary_option(
+        digest,
+        "add the files written and a commit-message line to this summary JSON (the weekly "
+        "job's, from enrich; created if missing; env PIPELINE_SUMMARY)",
     )
 
     imp = commands.add_parser(
-        "import-snapshot", help="add snapshot records to the cache for papers it lacks"
+        "import-snapshot",
+        help="add snapshot records to the cache for papers it lacks",
+        formatter_class=_HelpFormatter,
     )
     imp.add_argument("snapshot", type=Path, help="papers.jsonl of shared/arxiv-snapshot")
-    imp.add_argument("--cache", type=Path, default=DEFAULT_CACHE_PATH)
+    _path_options(imp, "cache")
 
     site = commands.add_parser(
-        "site", help="build the page for readers (site/index.html) from the outputs"
+        "site",
+        help="build the page for readers (site/index.html) from the outputs",
+        formatter_class=_HelpFormatter,
     )
-    site.add_argument("--outputs", type=Path, default=Path("outputs"), help="written by enrich")
-    site.add_argument("--site", type=Path, default=Path("site"), help="where the page goes")
+    _path_options(site, "outputs", "site")
     return parser
+
+
+_PATH_HELP = {
+    "readme": "the link list (regenerated in place by enrich)",
+    "catalog": "where catalog.csv is written",
+    "outputs": "the folder of papers.* and digest.*",
+    "cache": "the arXiv metadata cache (JSON Lines)",
+    "site": "where the page for readers is built",
+}
+
+
+def _path_options(command: argparse.ArgumentParser, *names: str) -> None:
+    for name in names:
+        default = getattr(DEFAULT_PATHS, name)
+        command.add_argument(f"--{name}", type=Path, default=default, help=_PATH_HELP[name])
+
+
+def _time_options(command: argparse.ArgumentParser, fetch: FetchSettings, bound: str) -> None:
+    command.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=fetch.read_timeout,
+        help="longest silence while waiting for an answer (s)",
+    )
+    command.add_argument(
+        "--max-fetch-time", type=_seconds, default=fetch.max_fetch_time, help=bound
+    )
+
+
+def _summary_option(command: argparse.ArgumentParser, text: str) -> None:
+    command.add_argument(
+        "--summary-json", type=Path, default=os.environ.get("PIPELINE_SUMMARY") or None, help=text
+    )
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    """The paths a command was given; the others keep their defaults."""
+    given = {name: getattr(args, name) for name in _PATH_HELP if hasattr(args, name)}
+    return replace(DEFAULT_PATHS, **given)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -294,48 +314,41 @@ def _log_to_stderr() -> None:
 
 
 def _enrich(args: argparse.Namespace, out: TextIO) -> int:
-    settings = FetchSettings(
-        api_url=args.api_url,
-        delay=args.delay,
-        batch_size=args.batch_size,
-        read_timeout=args.timeout,
-        request_time_limit=args.request_time_limit,
-        max_fetch_time=args.max_fetch_time,
-    )
     options = Options(
-        readme=args.readme,
-        catalog=args.catalog,
-        outputs=args.outputs,
-        cache=args.cache,
-        fetch=settings,
+        paths=_paths(args),
+        fetch=FetchSettings(
+            api_url=args.api_url,
+            delay=args.delay,
+            batch_size=args.batch_size,
+            read_timeout=args.timeout,
+            request_time_limit=args.request_time_limit,
+            max_fetch_time=args.max_fetch_time,
+        ),
         offline=args.offline,
         refresh=args.refresh,
         no_readme=args.no_readme,
     )
-
-    def transport() -> Transport:
-        return _http_transport(settings)
-
-    summary = enrich(options, transport, progress=_progress_bar)
-    print(summary.report(options.readme), file=out)
+    summary = enrich(options, lambda: _http_transport(options.fetch), progress=_progress_bar)
+    print(summary.report(options.paths.readme), file=out)
     if args.summary_json:
         atomic_write(args.summary_json, json.dumps(summary.to_json(), indent=2) + "\n")
     return summary.exit_status
 
 
 def _digest(args: argparse.Namespace, out: TextIO) -> int:
+    defaults = DigestOptions()
     options = DigestOptions(
-        readme=args.readme,
-        cache=args.cache,
-        outputs=args.outputs,
+        paths=_paths(args),
+        fetch=replace(
+            defaults.fetch, read_timeout=args.timeout, max_fetch_time=args.max_fetch_time
+        ),
         rss_url=args.rss_url,
-        categories=args.categories,
+        categories=tuple(args.categories),
         top=args.top,
         offline=args.offline,
     )
-    settings = FetchSettings(read_timeout=args.timeout, max_fetch_time=args.max_fetch_time)
     job = load_job_summary(args.summary_json) if args.summary_json else None
-    summary = make_digest(options, lambda: _http_transport(settings), settings)
+    summary = make_digest(options, lambda: _http_transport(options.fetch))
     print(summary.report(), file=out)
     if args.summary_json and job is not None:
         atomic_write(args.summary_json, json.dumps(with_digest(job, summary), indent=2) + "\n")

@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
+from pipeline.config import DigestOptions
+from pipeline.enrich import read_cache, read_list
 from pipeline.errors import FeedError, InputError
-from pipeline.fetch import FetchSettings
 from pipeline.files import atomic_write, read_text
-from pipeline.models import Paper
-from pipeline.parse import parse_links
 from pipeline.ranking import (
     SCORE_DECIMALS,
     Proposal,
@@ -33,7 +31,6 @@ from pipeline.ranking import (
     select_candidates,
 )
 from pipeline.rss import (
-    DEFAULT_RSS_URL,
     FeedTransport,
     Listing,
     feed_url,
@@ -67,17 +64,6 @@ RANKING_EXPLAINED = (
     "sharing no word with it are left out; a paper announced in several categories appears "
     "once."
 )
-
-
-@dataclass
-class DigestOptions:
-    readme: Path = Path("README.md")
-    cache: Path = Path("data/arxiv-cache.jsonl")
-    outputs: Path = Path("outputs")
-    rss_url: str = DEFAULT_RSS_URL  # base URL; with `offline`, the path of a saved feed
-    categories: list[str] = field(default_factory=list)  # empty: the list's own
-    top: int = 25
-    offline: bool = False
 
 
 @dataclass
@@ -165,19 +151,15 @@ def digest_message(summary: DigestSummary) -> str:
 def make_digest(
     options: DigestOptions,
     transport: Callable[[], FeedTransport],
-    settings: FetchSettings | None = None,
 ) -> DigestSummary:
     """Read the list and one feed, rank the new papers, write digest.csv and digest.md.
 
     Raises InputError for unreadable input (exit 2) and FeedError when the feed cannot be
     had (exit 1); in both cases nothing is written. `transport` is called only online.
     """
-    text = read_text(options.readme)
-    links = parse_links(text)
-    if not links:
-        raise InputError(f"{options.readme}: no links found; is this the reading list?")
+    _, links = read_list(options.paths.readme)
     entries, _ = build_catalog(links)
-    cache = _load_cache(options.cache)
+    cache = read_cache(options.paths.cache)
     ids = distinct_arxiv_ids(entries)
     papers = list_papers(entries, cache)
     if options.offline:
@@ -185,38 +167,32 @@ def make_digest(
         feed = Path(source).name
         listing = _saved_listing(Path(source))
     else:
-        categories = options.categories or list_categories(cache[i] for i in ids if i in cache)
+        categories = list(options.categories) or list_categories(
+            cache[i] for i in ids if i in cache
+        )
         if not categories:
             raise InputError(
-                f"{options.cache}: no paper of the list has categories; pass --categories"
+                f"{options.paths.cache}: no paper of the list has categories; pass --categories"
             )
         feed = "+".join(categories)
         source = feed_url(options.rss_url, categories)
-        client = transport()
         try:
-            listing = fetch_listing(source, client, settings or FetchSettings())
+            with transport() as client:
+                listing = fetch_listing(source, client, options.fetch)
         except FeedError as error:
             raise FeedError(f"{error}; nothing written") from None
-        finally:
-            close = getattr(client, "close", None)
-            if callable(close):
-                close()
     selection = select_candidates(listing.items, ids)
     ranked = rank(selection.candidates, papers)
     shown = ranked[: options.top]
     context = DigestContext(feed, listing, selection, len(shown), len(ranked))
     summary = DigestSummary(source, feed, len(papers), listing, selection, shown, len(ranked))
     planned = [
-        (options.outputs / "digest.csv", digest_csv(shown)),
-        (options.outputs / "digest.md", digest_markdown(shown, context)),
+        (options.paths.outputs / "digest.csv", digest_csv(shown)),
+        (options.paths.outputs / "digest.md", digest_markdown(shown, context)),
     ]
     for path, data in planned:
         (summary.written if atomic_write(path, data) else summary.unchanged_files).append(path)
     return summary
-
-
-def _load_cache(path: Path) -> dict[str, Paper]:
-    return load_cache(read_text(path), path) if path.exists() else {}
 
 
 def _saved_listing(path: Path) -> Listing:

@@ -8,54 +8,50 @@ The cache is saved after every batch, so a run killed while fetching keeps what 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from pipeline.bibtex import bibtex_text
 from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
+from pipeline.config import Options
 from pipeline.errors import InputError
-from pipeline.fetch import ArxivClient, FetchSettings, Transport, fetch_papers
+from pipeline.fetch import ArxivClient, Transport, fetch_papers
 from pipeline.files import atomic_write, read_text
-from pipeline.models import CatalogEntry, Paper
+from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, catalog_csv, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
 from pipeline.render import possible_typos, render_readme
 from pipeline.summary import LabelMismatch, Summary
 
-
-@dataclass
-class Options:
-    readme: Path = Path("README.md")
-    catalog: Path = Path("catalog.csv")
-    outputs: Path = Path("outputs")
-    cache: Path = Path("data/arxiv-cache.jsonl")
-    fetch: FetchSettings = field(default_factory=FetchSettings)
-    offline: bool = False
-    refresh: bool = False
-    no_readme: bool = False
-
-
 Progress = Callable[[int], None]
+# Entered around each stage of the job with the stage's name; `make bench` times them.
+Stage = Callable[[str], AbstractContextManager[object]]
+
+
+def _untimed(name: str) -> AbstractContextManager[object]:
+    return nullcontext()
 
 
 def enrich(
     options: Options,
     transport: Callable[[], Transport],
     progress: Callable[[int], Progress] | None = None,
+    stage: Stage = _untimed,
 ) -> Summary:
     """Run the whole job; raise InputError for unreadable input (nothing written then).
 
     `transport` is called only if something must be fetched; `progress(total)` returns
-    a callback told how many IDs were settled.
+    a callback told how many IDs were settled; `stage(name)` is entered around each stage.
     """
     summary = Summary()
-    text = read_text(options.readme)
-    links = parse_links(text)
-    if not links:
-        raise InputError(f"{options.readme}: no links found; is this the reading list?")
-    entries, summary.invalid_links = build_catalog(links)
-    cache = _load_cache(options.cache)
+    paths = options.paths
+    with stage("read and parse the list"):
+        text, links = read_list(paths.readme)
+    with stage("resolve arXiv IDs"):
+        entries, summary.invalid_links = build_catalog(links)
+    with stage("load cache"):
+        cache = read_cache(paths.cache)
     ids = distinct_arxiv_ids(entries)
     summary.links = len(entries)
     summary.arxiv_links = sum(1 for e in entries if e.kind == "arxiv")
@@ -73,25 +69,43 @@ def enrich(
     papers = {i: cache[i] for i in ids if i in cache}
     new_readme = text
     if not options.no_readme:
-        new_readme, entries = _render_safely(text, entries, papers, summary)
-    summary.mismatches = _label_mismatches(entries, papers)
+        new_readme, entries = _render_safely(text, entries, papers, summary, stage)
+    with stage("label typo check"):
+        summary.mismatches = _label_mismatches(entries, papers)
 
-    rows = build_rows(entries, papers)
-    planned: list[tuple[Path, str | bytes]] = [
-        (options.outputs / "papers.parquet", parquet_bytes(rows)),
-        (options.outputs / "papers.csv", csv_text(rows)),
-        (options.outputs / "papers.bib", bibtex_text(entries, papers)),
-        (options.outputs / "README.md", outputs_readme()),
-        (options.catalog, catalog_csv(entries)),
+    with stage("outputs: rows"):
+        rows = build_rows(entries, papers)
+    outputs: list[tuple[str, Path, Callable[[], str | bytes]]] = [
+        ("outputs: Parquet", paths.outputs / "papers.parquet", lambda: parquet_bytes(rows)),
+        ("outputs: CSV", paths.outputs / "papers.csv", lambda: csv_text(rows)),
+        ("outputs: BibTeX", paths.outputs / "papers.bib", lambda: bibtex_text(entries, papers)),
+        ("outputs: README", paths.outputs / "README.md", outputs_readme),
+        ("catalog.csv", paths.catalog, lambda: catalog_csv(entries)),
     ]
+    planned: list[tuple[Path, str | bytes]] = []
+    for name, path, make in outputs:
+        with stage(name):
+            planned.append((path, make()))
     if not options.no_readme:
-        planned.append((options.readme, new_readme))
-    for path, data in planned:
-        (summary.written if atomic_write(path, data) else summary.unchanged_files).append(path)
+        planned.append((paths.readme, new_readme))
+    with stage("write files"):
+        for path, data in planned:
+            changed = atomic_write(path, data)
+            (summary.written if changed else summary.unchanged_files).append(path)
     return summary
 
 
-def _load_cache(path: Path) -> dict[str, Paper]:
+def read_list(readme: Path) -> tuple[str, list[Link]]:
+    """The README's text and its links; InputError when it has none (not the reading list)."""
+    text = read_text(readme)
+    links = parse_links(text)
+    if not links:
+        raise InputError(f"{readme}: no links found; is this the reading list?")
+    return text, links
+
+
+def read_cache(path: Path) -> dict[str, Paper]:
+    """The cache file's papers by arXiv ID; empty when there is no cache yet."""
     if not path.exists():
         return {}
     return load_cache(read_text(path), path)
@@ -116,9 +130,9 @@ def _fetch(
         summary.new += merged.new
         summary.updated += merged.updated
         summary.unchanged += merged.unchanged
-        cache_changed = found and atomic_write(options.cache, dump_cache(current.values()))
-        if cache_changed and options.cache not in summary.written:
-            summary.written.append(options.cache)
+        cache_changed = found and atomic_write(options.paths.cache, dump_cache(current.values()))
+        if cache_changed and options.paths.cache not in summary.written:
+            summary.written.append(options.paths.cache)
         if advance:
             advance(len(ids))
 
@@ -154,6 +168,7 @@ def _render_safely(
     entries: list[CatalogEntry],
     papers: Mapping[str, Paper],
     summary: Summary,
+    stage: Stage = _untimed,
 ) -> tuple[str, list[CatalogEntry]]:
     """The regenerated README and its catalog; the last guard that metadata breaks nothing.
 
@@ -166,12 +181,14 @@ def _render_safely(
     link_at = {entry.link.position: entry.link for entry in entries}
     before = [(e.link.label, e.link.url, e.link.section, e.link.subsection) for e in entries]
     while True:
-        rendered = render_readme(text, entries, papers, skip)
+        with stage("render README"):
+            rendered = render_readme(text, entries, papers, skip)
         summary.unplaced = rendered.unplaced
         summary.unsafe = [(rendered.line_of[p], link_at[p].url) for p in sorted(skip)]
         if rendered.text == text:
             return text, entries
-        after, invalid = build_catalog(parse_links(rendered.text))
+        with stage("check: parse the rendered README"):
+            after, invalid = build_catalog(parse_links(rendered.text))
         now = [(e.link.label, e.link.url, e.link.section, e.link.subsection) for e in after]
         if now == before:
             # Lines as they are in the README that is written (a joined link text moves

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import main
+from pipeline.config import DigestOptions, Paths
 from pipeline.digest import (
     CSV_COLUMNS,
     DigestContext,
-    DigestOptions,
     digest_csv,
     digest_markdown,
     first_sentence,
@@ -399,12 +399,13 @@ def test_a_list_without_categories_needs_categories(
 
 def test_make_digest_reports_what_it_left_out(work: Path, rss: FakeRss, planted: Planted) -> None:
     options = DigestOptions(
-        readme=work / "README.md",
-        cache=work / "cache.jsonl",
-        outputs=work / "outputs",
+        paths=Paths(
+            readme=work / "README.md", cache=work / "cache.jsonl", outputs=work / "outputs"
+        ),
+        fetch=FAST,
         rss_url=rss.url,
     )
-    summary = make_digest(options, lambda: HttpxTransport(FAST, user_agent="test"), FAST)
+    summary = make_digest(options, lambda: HttpxTransport(FAST, user_agent="test"))
     assert summary.feed == DEFAULT_FEED
     assert summary.list_papers == 31
     assert sorted(summary.selection.replacements) == sorted(planted.replacements)
