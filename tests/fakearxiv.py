@@ -22,12 +22,10 @@ No pytest imports: the benchmark imports this module as `tests.fakearxiv`.
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import hashlib
 import json
 import re
-import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -35,12 +33,14 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import EllipsisType, TracebackType
-from typing import Any
+from types import EllipsisType
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
+
+from tests.loopback import Loopback, LoopbackServer
 
 __all__ = ["FakeArxiv", "RecordedRequest", "is_well_formed_id", "reference_data"]
 
@@ -368,30 +368,8 @@ def _parse_recorded_entry(raw: bytes) -> PaperVersion | None:
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, fake: FakeArxiv) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # Remember open connections so close() can end idle keep-alive ones at once.
-        with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackServer[FakeArxiv]
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its proxy
     disable_nagle_algorithm = True  # headers and body are two writes: avoid 40 ms stalls
     timeout = 30  # an idle keep-alive connection ends eventually
@@ -472,8 +450,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the request log is `FakeArxiv.requests`."""
 
 
-class FakeArxiv:
+class FakeArxiv(Loopback):
     """A fake arXiv query API on 127.0.0.1; populate it, start it, point a client at `url`."""
+
+    handler = _Handler
+    thread_name = "fakearxiv"
 
     def __init__(
         self,
@@ -498,60 +479,19 @@ class FakeArxiv:
         self._rules: list[_Rule] = []
         self._lock = threading.RLock()
         self._closing = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._next_synthetic: tuple[int, int] = (2101, 1)  # (YYMM, number)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeArxiv:
+    def start(self) -> Self:
         """Bind a free port on 127.0.0.1 and serve in a daemon thread; returns self."""
-        if self._server is None:
-            self._closing.clear()
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.01},  # shutdown() waits for one poll: keep it short
-                name="fakearxiv",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
+        self._closing.clear()
+        return super().start()
 
     def close(self) -> None:
         """Stop serving; releases hanging requests and ends open connections at once."""
         self._closing.set()
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with server.connections_lock:
-            connections = list(server.connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeArxiv:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def port(self) -> int:
-        """The bound port (the server must be started)."""
-        if self._server is None:
-            raise RuntimeError("FakeArxiv is not started")
-        return int(self._server.server_address[1])
+        super().close()
 
     @property
     def url(self) -> str:

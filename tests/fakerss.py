@@ -17,16 +17,16 @@ ones, replacements, cross-list duplicates and papers already in the list.
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
+
+from tests.loopback import Loopback, LoopbackServer
 
 __all__ = ["FakeRss", "FeedItem", "Planted", "render_feed", "weekly_announcement"]
 
@@ -111,29 +111,8 @@ class _Fault:
     retry_after: str | None = None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, fake: FakeRss) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackServer[FakeRss]
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     timeout = 30
@@ -155,8 +134,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the request log is `FakeRss.requests`."""
 
 
-class FakeRss:
+class FakeRss(Loopback):
     """arXiv's RSS feeds on 127.0.0.1: fill the categories' listings, point a client at `url`."""
+
+    handler = _Handler
+    thread_name = "fakerss"
 
     def __init__(self, announced: str = DEFAULT_ANNOUNCED) -> None:
         self.announced = announced
@@ -164,53 +146,11 @@ class FakeRss:
         self.requests: list[RssRequest] = []
         self._faults: deque[_Fault] = deque()
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> FakeRss:
-        if self._server is None:
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.01},
-                name="fakerss",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with server.connections_lock:
-            connections = list(server.connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeRss:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def url(self) -> str:
         """The feeds' base, like `https://rss.arxiv.org/rss/`."""
-        if self._server is None:
-            raise RuntimeError("FakeRss is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}{RSS_PATH}"
+        return f"http://127.0.0.1:{self.port}{RSS_PATH}"
 
     def publish(self, listings: Mapping[str, Sequence[FeedItem]]) -> None:
         """Replace every category's listing (an announcement; categories not named are empty)."""
