@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,10 +14,11 @@ from hypothesis import strategies as st
 
 from pipeline.bibtex import FIELD_ORDER, bibtex_text, citation_keys, latex
 from pipeline.catalog import build_catalog
-from pipeline.models import ArxivRef, Author, CatalogEntry, Link, Paper
+from pipeline.models import ArxivRef, CatalogEntry, Link, Paper
 from pipeline.parse import parse_links
 from pipeline.snapshot import papers_from_snapshot
 from tests.conftest import SNAPSHOT
+from tests.factories import make_paper
 
 
 @pytest.fixture
@@ -29,25 +29,16 @@ def seed(seed_text: str) -> tuple[list[CatalogEntry], dict[str, Paper]]:
 
 
 def paper(arxiv_id: str, title: str, authors: list[str], year: int = 2020, **more: object) -> Paper:
-    base = Paper(
-        arxiv_id=arxiv_id,
-        latest_version=1,
-        title=title,
-        authors=tuple(Author(a) for a in authors),
+    return make_paper(
+        arxiv_id,
+        title,
+        authors,
         abstract="An abstract.",
         published=datetime(year, 5, 1, tzinfo=UTC),
-        updated=None,
-        primary_category="cs.CL",
-        categories=("cs.CL",),
-        comment=None,
-        journal_ref=None,
-        doi=None,
         abs_url=f"https://arxiv.org/abs/{arxiv_id}v1",
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v1",
-        source="arxiv-api",
-        fetched_at=None,
+        **more,
     )
-    return replace(base, **more)  # type: ignore[arg-type]
 
 
 def entry(position: int, arxiv_id: str) -> CatalogEntry:

@@ -18,11 +18,12 @@ import pytest
 
 from pipeline.cache import dump_cache
 from pipeline.cli import main
-from pipeline.models import Author, Paper
+from pipeline.models import Paper
 from pipeline.parse import parse_links
 from pipeline.render import author_line
 from pipeline.resolve import resolve_arxiv
 from tests.conftest import DATA
+from tests.factories import make_paper
 from tests.gfm import Page, github_page
 
 LISTS = sorted((DATA / "lists").glob("*.md"))
@@ -66,23 +67,15 @@ def papers_for(ids: list[str]) -> dict[str, Paper]:
     names = itertools.cycle(HOSTILE_NAMES)
     papers = {}
     for number, arxiv_id in enumerate(ids):
-        authors = tuple(Author(next(names)) for _ in range(1 + number % 5))
-        papers[arxiv_id] = Paper(
-            arxiv_id=arxiv_id,
+        papers[arxiv_id] = make_paper(
+            arxiv_id,
+            REAL_TITLES.get(arxiv_id) or next(titles),
+            [next(names) for _ in range(1 + number % 5)],
             latest_version=2,
-            title=REAL_TITLES.get(arxiv_id) or next(titles),
-            authors=authors,
             abstract="An abstract.",
             published=datetime(2020, 1 + number % 12, 3, tzinfo=UTC),
-            updated=None,
-            primary_category="cs.CL",
-            categories=("cs.CL",),
-            comment=None,
-            journal_ref=None,
-            doi=None,
             abs_url=f"https://arxiv.org/abs/{arxiv_id}v2",
             pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v2",
-            source="arxiv-api",
             fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
         )
     return papers

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.models import Author, Paper
+from pipeline.models import Paper
 from pipeline.parse import parse_links
 from pipeline.render import author_line, metadata_suffix
+from tests.factories import make_paper
 from tests.gfm import github_html, github_page
 
 URL = "https://arxiv.org/abs/1706.03762"
@@ -50,23 +50,8 @@ trap_text = st.lists(st.one_of(text, st.sampled_from(TRAPS)), min_size=1, max_si
 
 
 def paper(title: str, names: list[str]) -> Paper:
-    return Paper(
-        arxiv_id="1706.03762",
-        latest_version=1,
-        title=title,
-        authors=tuple(Author(n) for n in names),
-        abstract=None,
-        published=datetime(2017, 6, 12, tzinfo=UTC),
-        updated=None,
-        primary_category=None,
-        categories=(),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url=URL,
-        pdf_url=URL,
-        source="arxiv-api",
-        fetched_at=None,
+    return make_paper(
+        "1706.03762", title, names, primary_category=None, categories=(), abs_url=URL, pdf_url=URL
     )
 
 

@@ -15,8 +15,9 @@ import pipeline.render
 from pipeline.cache import dump_cache
 from pipeline.catalog import build_catalog
 from pipeline.cli import main
-from pipeline.models import Author, Paper
+from pipeline.models import Paper
 from pipeline.parse import parse_links
+from tests.factories import make_paper
 from tests.gfm import github_page
 
 ATTENTION = "https://arxiv.org/abs/1706.03762"
@@ -24,23 +25,8 @@ BERT = "https://arxiv.org/abs/1810.04805"
 
 
 def paper(arxiv_id: str, title: str, *names: str) -> Paper:
-    return Paper(
-        arxiv_id=arxiv_id,
-        latest_version=1,
-        title=title,
-        authors=tuple(Author(n) for n in names or ("Ada Lovelace",)),
-        abstract=None,
-        published=datetime(2017, 6, 12, tzinfo=UTC),
-        updated=None,
-        primary_category="cs.CL",
-        categories=("cs.CL",),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url=f"https://arxiv.org/abs/{arxiv_id}",
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        source="arxiv-api",
-        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+    return make_paper(
+        arxiv_id, title, names or ("Ada Lovelace",), fetched_at=datetime(2026, 1, 1, tzinfo=UTC)
     )
 
 

@@ -13,12 +13,13 @@ from pipeline.bibtex import bibtex_text
 from pipeline.catalog import build_catalog
 from pipeline.cli import main
 from pipeline.files import atomic_write
-from pipeline.models import ArxivRef, Author, CatalogEntry, Link, Paper
+from pipeline.models import ArxivRef, CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, parquet_bytes
 from pipeline.parse import parse_links
 from pipeline.site import load_entries, render_page
 from pipeline.snapshot import papers_from_snapshot
 from tests.conftest import REPO, SNAPSHOT
+from tests.factories import make_paper
 
 
 class Page(HTMLParser):
@@ -105,23 +106,13 @@ def test_data_is_escaped_everywhere(tmp_path: Path) -> None:
         CatalogEntry(Link(2, NASTY, "", NASTY, "javascript:alert(1)", 4, 4, 4), None),
         CatalogEntry(Link(3, NASTY, "", "ok", 'https://e.org/?a=1&b="2"><x', 5, 5, 5), None),
     ]
-    paper = Paper(
-        arxiv_id="2001.00001",
-        latest_version=1,
-        title=NASTY,
-        authors=(Author(NASTY),),
+    paper = make_paper(
+        "2001.00001",
+        NASTY,
+        [NASTY],
         abstract=NASTY,
         published=datetime(2020, 1, 2, tzinfo=UTC),
-        updated=None,
-        primary_category="cs.CL",
         categories=("cs.CL", NASTY),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url="https://arxiv.org/abs/2001.00001",
-        pdf_url="https://arxiv.org/pdf/2001.00001",
-        source="arxiv-api",
-        fetched_at=None,
     )
     write_outputs(tmp_path / "out", entries, {"2001.00001": paper})
     assert site(tmp_path / "out", tmp_path / "site") == 0
