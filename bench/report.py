@@ -91,7 +91,7 @@ def machine_info() -> dict[str, str]:
         pass
     versions = ", ".join(
         f"{name} {metadata.version(name)}"
-        for name in ("markdown-it-py", "cmarkgfm", "httpx", "arxiv", "pyarrow", "pandas")
+        for name in ("cmarkgfm", "httpx", "arxiv", "pyarrow", "pandas")
     )
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

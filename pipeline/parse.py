@@ -1,31 +1,35 @@
-"""Parse the Markdown reading list into its links (CommonMark, via markdown-it-py).
+"""Parse the Markdown reading list into its links, with cmark-gfm: GitHub's own parser.
 
 What counts as an entry of the list:
 - every link of the document up to the marker comment `<!-- end of reading list ... -->`
   (what follows it, such as the "Maintaining this list" section, is about the project);
-- inline, reference-style, autolinks `<https://...>`, bare URLs and `www.` links (ending
-  where GitHub ends them), raw HTML
-  `<a href="...">`, links in nested lists and tables, and `arXiv:ID` mentions in text;
+- inline, reference-style, autolinks `<https://...>`, bare URLs and `www.` links (GitHub's
+  autolink extension: they end where GitHub ends them), raw HTML `<a href="...">`, links
+  in nested lists and tables, and `arXiv:ID` mentions in text;
 - not: images, badges (a link whose only content is an image, Markdown or HTML), `<meta>`
-  and other HTML without `href`, in-page anchors (`#...`), `mailto:` links, anything in
-  code spans/blocks, and `arXiv:ID` text written with an escape (`arXiv\\:ID`).
+  and other HTML without `href`, in-page anchors (`#...`), `mailto:` links (e-mail
+  addresses included), anything in code spans/blocks, and `arXiv:ID` text written with an
+  escape or entity (`arXiv\\:ID`, how the metadata this project writes spells IDs).
+
+The document is parsed by cmark-gfm with GitHub's extensions (`pipeline/cmark.py`), so
+what is a link here is what GitHub renders as one. The walk reads each block's inline
+nodes as a flat list of tokens (emphasis opens and closes around its content), which is
+what the link rules below work on.
 
 In an HTML block the "list item" of a link is its table row or `<li>` (`<tr>`...`</tr>`).
 """
 
 from __future__ import annotations
 
+import bisect
 import gc
+import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
+from pipeline import cmark
 from pipeline.models import Link
 from pipeline.resolve import ARXIV_TEXT_MENTION
 from pipeline.text import collapse_whitespace
@@ -34,136 +38,292 @@ END_OF_LIST_MARKER = "<!-- end of reading list"
 SECTION_SEPARATOR = " > "
 # A paragraph such as "DPO:" or "**PPO**:" that labels the list below it.
 _LABEL_PARAGRAPH = re.compile(r"^[^\n:]{1,60}:$")
+# Where an `arXiv:ID` mention may be: a line holding "arxiv:" as written.
+_MENTION_START = re.compile(r"arxiv:", re.IGNORECASE)
+# What CommonMark reads as one character of text (markdown-it's "text_special"): a
+# backslash escape or an entity. A mention never runs across one.
+_ESCAPE_OR_ENTITY = re.compile(
+    r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
 
+Token = tuple[str, str]
+"""One inline token: (type, content). Types: text, text_special (text no `arXiv:ID`
+mention can be in: an escape, an entity, or text of a block without "arxiv:" as written),
+code_inline, softbreak, hardbreak, html_inline, link_open (content: the URL), link_close,
+image, open/close (content: emph, strong, strikethrough)."""
 
-def markdown_parser() -> MarkdownIt:
-    """The CommonMark parser used everywhere: GFM tables and bare-URL linking on."""
-    md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
-    # Bare URLs need a scheme or "www.": "e.g. Node.js" in a title is not a link.
-    if md.linkify is not None:
-        md.linkify.set({"fuzzy_link": False})
-        md.linkify.test = _quick_rejecting(md.linkify.test)
-    # Keep URLs as written: the catalog records what a person wrote, not its percent-encoding.
-    md.normalizeLink = _as_written  # type: ignore[method-assign,assignment]
-    md.normalizeLinkText = _as_written  # type: ignore[method-assign]
-    return md
-
-
-def _quick_rejecting(test: Callable[[str], bool]) -> Callable[[str], bool]:
-    """linkify-it's `test`, skipped for text that cannot hold a link.
-
-    With `fuzzy_link` off every link linkify-it finds has "//" (http:, https:, ftp:, //)
-    or "@" (mailto: and bare e-mail addresses). Its own test runs big Unicode regexes on
-    every text token, the titles this pipeline writes included: a third of the parse time.
-    """
-
-    def quick_test(text: str) -> bool:
-        return ("//" in text or "@" in text) and test(text)
-
-    return quick_test
-
-
-@dataclass
-class _Block:
-    """Where an inline token sits: its lines, and the lines of its list item or table row."""
-
-    first_line: int  # 1-based line of the inline content
-    item_start: int
-    item_end: int
+_BLOCKS_WITHOUT_LINKS = frozenset({"code_block", "thematic_break"})
 
 
 def parse_links(markdown: str) -> list[Link]:
     """Every link of the reading list, in document order, with section and source lines."""
-    with _gc_paused():
-        return _links_of(markdown, *_block_tokens(markdown))
+    walk = _Walk(markdown)
+    with _gc_paused(), cmark.parsed(markdown.encode("utf-8")) as document:
+        walk.blocks(document)
+    return walk.links()
 
 
-def _block_tokens(markdown: str) -> tuple[list[Token], Callable[[Token], list[Token]]]:
-    """The block tokens of `markdown`, and how to get the inline tokens of one of them.
-
-    `MarkdownIt.parse` builds the inline tokens of the whole document up front: on long
-    lists most of the memory of a run. Parsing them one block at a time, with the same
-    parser and the reference definitions of the document, gives the same tokens.
-    """
-    block_parser = markdown_parser()
-    block_parser.core.ruler.enableOnly(["normalize", "block"])
-    inline_parser = markdown_parser()
-    # Escaped characters stay tokens of their own, so that `arXiv\:1706.03762` (how the
-    # metadata this project writes spells arXiv IDs) is no `arXiv:ID` mention.
-    inline_parser.core.ruler.disable("text_join")
-    env: dict[str, Any] = {}
-    blocks = block_parser.parse(markdown, env)
-
-    def children(token: Token) -> list[Token]:
-        return inline_parser.parseInline(token.content, env)[0].children or []
-
-    return blocks, children
+def inline_tokens(markdown: str) -> list[Token]:
+    """The inline tokens of the first paragraph or heading of `markdown` (escapes apart)."""
+    walk = _Walk(markdown)
+    with cmark.parsed(markdown.encode("utf-8")) as document:
+        node = cmark.first_child(document)
+        while node and cmark.kind(node) not in ("paragraph", "heading"):
+            node = cmark.next_sibling(node)
+        return walk.tokens(node, scan=True) if node else []
 
 
-def _links_of(
-    markdown: str, tokens: Sequence[Token], children_of: Callable[[Token], list[Token]]
-) -> list[Link]:
-    lines = markdown.split("\n")
-    drop_title = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1") == 1
+def fenced_code(markdown: str, language: str) -> list[str]:
+    """The content of each top-level fenced code block of `markdown` in `language`."""
+    blocks: list[str] = []
+    with cmark.parsed(markdown.encode("utf-8")) as document:
+        node = cmark.first_child(document)
+        while node:
+            if cmark.kind(node) == "code_block":
+                info = (cmark.fence_info(node) or b"").decode().strip()
+                if info == language:
+                    blocks.append((cmark.literal(node) or b"").decode())
+            node = cmark.next_sibling(node)
+    return blocks
 
-    links: list[Link] = []
-    headings: list[tuple[int, str]] = []
-    subsection = ""
-    containers: list[Token] = []  # open list items and table rows, innermost last
-    pending_heading: int | None = None
 
-    for index, token in enumerate(tokens):
-        if token.type == "html_block" and token.content.lstrip().startswith(END_OF_LIST_MARKER):
-            break
-        children = children_of(token) if token.type == "inline" else []
-        if token.type in ("list_item_open", "tr_open"):
-            containers.append(token)
-        elif token.type in ("list_item_close", "tr_close"):
-            containers.pop()
-        elif token.type == "heading_open":
-            pending_heading = int(token.tag[1])
-        elif token.type == "inline" and pending_heading is not None:
-            headings = [h for h in headings if h[0] < pending_heading]
-            headings.append((pending_heading, plain_text(children)))
-            pending_heading = None
-            subsection = ""
-        elif token.type == "inline" and _is_label_paragraph(tokens, index, children, containers):
-            subsection = plain_text(children).rstrip(":").strip()
-        # Links in headings are entries too (GitHub renders them as links).
-        if token.type in ("inline", "html_block") and token.map:
-            block = _block_of(token, containers, lines)
-            found = (
-                _inline_links(children, block.first_line)
-                if token.type == "inline"
-                else _html_anchors(token.content, block.first_line)
-            )
-            section = SECTION_SEPARATOR.join(
-                text for level, text in headings if not (drop_title and level == 1)
-            )
-            first_position = len(links) + 1
-            links.extend(
+class _End(Exception):
+    """The end-of-list marker: the walk stops collecting links."""
+
+
+class _Walk:
+    """One walk over a document's blocks, collecting links and the headings above them."""
+
+    def __init__(self, markdown: str) -> None:
+        self.lines = markdown.split("\n")
+        self.mention_lines = _lines_with_mention_starts(markdown)
+        self.found: list[tuple[tuple[tuple[int, str], ...], str, _Placed, bool]] = []
+        self.headings: tuple[tuple[int, str], ...] = ()
+        self.subsection = ""
+        self.containers: list[tuple[int, int]] = []  # lines of open items/table rows
+        self.title_count = 0  # level-1 headings, in the whole document
+        self.ended = False
+
+    def links(self) -> list[Link]:
+        drop_title = self.title_count == 1
+        sections: dict[tuple[tuple[int, str], ...], str] = {}
+        links = []
+        for position, (headings, subsection, found, in_html) in enumerate(self.found, 1):
+            section = sections.get(headings)
+            if section is None:
+                section = sections[headings] = SECTION_SEPARATOR.join(
+                    text for level, text in headings if not (drop_title and level == 1)
+                )
+            label, url, line, (item_start, item_end) = found
+            links.append(
                 Link(
-                    position=first_position + number,
+                    position=position,
                     section=section,
                     subsection=subsection,
                     label=label,
                     url=url,
                     line=line,
-                    item_start=item[0] if item else block.item_start,
-                    item_end=item[1] if item else block.item_end,
-                    in_html_block=token.type == "html_block",
+                    item_start=item_start,
+                    item_end=item_end,
+                    in_html_block=in_html,
                 )
-                for number, (label, url, line, item) in enumerate(found)
             )
-    return links
+        return links
+
+    def blocks(self, parent: int) -> None:
+        """Walk the blocks under `parent` in document order."""
+        node = cmark.first_child(parent)
+        while node:
+            kind = cmark.kind(node)
+            if self.ended:
+                self._count_titles(node, kind)
+            elif kind == "paragraph" or kind == "table_cell":
+                self._inline_block(node, kind == "paragraph")
+            elif kind == "item" or kind == "table_row":
+                self.containers.append((cmark.start_line(node), cmark.end_line(node)))
+                self.blocks(node)
+                self.containers.pop()
+            elif kind == "heading":
+                self._heading(node)
+            elif kind == "html_block":
+                self._html_block(node)
+            elif kind not in _BLOCKS_WITHOUT_LINKS:
+                self.blocks(node)
+            node = cmark.next_sibling(node)
+
+    def _count_titles(self, node: int, kind: str) -> None:
+        if kind == "heading":
+            self.title_count += cmark.heading_level(node) == 1
+        elif kind not in ("paragraph", "table_cell", "html_block", "code_block"):
+            child = cmark.first_child(node)
+            while child:
+                self._count_titles(child, cmark.kind(child))
+                child = cmark.next_sibling(child)
+
+    def _heading(self, node: int) -> None:
+        level = cmark.heading_level(node)
+        self.title_count += level == 1
+        tokens = self.tokens(node, self._may_mention(node))
+        self.headings = (*(h for h in self.headings if h[0] < level), (level, plain_text(tokens)))
+        self.subsection = ""
+        self._add(
+            node, _inline_links(tokens, cmark.start_line(node), lambda: self._source_of(node))
+        )
+
+    def _inline_block(self, node: int, is_paragraph: bool) -> None:
+        tokens = self.tokens(node, self._may_mention(node))
+        if is_paragraph and not self.containers and _is_label(tokens):
+            self.subsection = plain_text(tokens).rstrip(":").strip()
+        self._add(
+            node, _inline_links(tokens, cmark.start_line(node), lambda: self._source_of(node))
+        )
+
+    def _html_block(self, node: int) -> None:
+        content = (cmark.literal(node) or b"").decode()
+        if content.lstrip().startswith(END_OF_LIST_MARKER):
+            self.ended = True
+            return
+        self._add(node, iter(_html_anchors(content, cmark.start_line(node))), in_html=True)
+
+    def _add(self, node: int, found: Iterator[_Found], in_html: bool = False) -> None:
+        item: tuple[int, int] | None = None
+        for label, url, line, own_item in found:
+            if own_item is None:
+                own_item = item = item or self._item_of(node)
+            self.found.append(
+                (self.headings, self.subsection, (label, url, line, own_item), in_html)
+            )
+
+    def _item_of(self, node: int) -> tuple[int, int]:
+        """The lines of the list item or table row around `node` (or of `node` itself)."""
+        if self.containers:
+            item_start, item_end = self.containers[-1]
+        else:
+            item_start, item_end = cmark.start_line(node), cmark.end_line(node)
+        # cmark-gfm counts trailing blank lines into a list item; the item ends at its text.
+        item_end = min(item_end, len(self.lines))
+        while item_end > item_start and not self.lines[item_end - 1].strip():
+            item_end -= 1
+        return item_start, item_end
+
+    def _may_mention(self, node: int) -> bool:
+        """Whether a line of `node` holds "arxiv:" as written (else no mention can be there)."""
+        lines = self.mention_lines
+        if not lines:
+            return False
+        at = bisect.bisect_left(lines, cmark.start_line(node))
+        return at < len(lines) and lines[at] <= cmark.end_line(node)
+
+    def _source_of(self, node: int) -> str:
+        return "\n".join(self.lines[cmark.start_line(node) - 1 : cmark.end_line(node)])
+
+    def tokens(self, parent: int, scan: bool, into: list[Token] | None = None) -> list[Token]:
+        """The inline nodes under `parent` as flat tokens (markdown-it's inline tokens).
+
+        With `scan`, text is split where the source has an escape or entity, so that
+        mentions can be looked for in the text tokens; without, all text is text_special.
+        """
+        out: list[Token] = [] if into is None else into
+        node = cmark.first_child(parent)
+        while node:
+            kind = cmark.kind(node)
+            if kind == "text":
+                text = (cmark.literal(node) or b"").decode()
+                if scan:
+                    self._split_text(node, text, out)
+                else:  # the block has no "arxiv:" as written: no mention in its text
+                    out.append(("text_special", text))
+            elif kind == "softbreak":
+                out.append(("softbreak", ""))
+            elif kind == "linebreak":
+                out.append(("hardbreak", ""))
+            elif kind == "code":
+                out.append(("code_inline", (cmark.literal(node) or b"").decode()))
+            elif kind == "html_inline":
+                out.append(("html_inline", (cmark.literal(node) or b"").decode()))
+            elif kind == "link":
+                out.append(("link_open", (cmark.url(node) or b"").decode()))
+                self.tokens(node, scan, out)
+                out.append(("link_close", ""))
+            elif kind == "image":
+                out.append(("image", ""))
+            else:  # emph, strong, strikethrough
+                out.append(("open", kind))
+                self.tokens(node, scan, out)
+                out.append(("close", kind))
+            node = cmark.next_sibling(node)
+        return out
+
+    def _split_text(self, node: int, text: str, out: list[Token]) -> None:
+        """`text` as text and text_special tokens, as its source spells it.
+
+        cmark-gfm merges escapes and entities into the text around them; the node's source
+        (its columns can be off by the container's indent on continuation lines, so the
+        span is looked for on its line) tells them apart.
+        """
+        raw = text.encode()
+        length = cmark.end_column(node) - cmark.start_column(node) + 1
+        if length == len(raw):  # written as it reads: no escape, no entity
+            _append_text(out, text)
+            return
+        row = cmark.start_line(node)
+        line = self.lines[row - 1].encode() if 0 < row <= len(self.lines) else b""
+        reported = cmark.start_column(node) - 1
+        starts = [reported, *(s for s in range(len(line) - length + 1) if s != reported)]
+        for start in starts:
+            pieces = _unescaped_pieces(line[start : start + length].decode(errors="replace"))
+            if "".join(content for _, content in pieces) == text:
+                for kind, content in pieces:
+                    if kind == "text":
+                        _append_text(out, content)
+                    else:
+                        out.append((kind, content))
+                return
+        out.append(("text_special", text))  # not found as written: no mention in it
+
+
+def _append_text(out: list[Token], text: str) -> None:
+    if out and out[-1][0] == "text":
+        out[-1] = ("text", out[-1][1] + text)
+    else:
+        out.append(("text", text))
+
+
+def _unescaped_pieces(source: str) -> list[Token]:
+    """Source text split into text and text_special (escape, entity) tokens, unescaped."""
+    pieces: list[Token] = []
+    at = 0
+    for match in _ESCAPE_OR_ENTITY.finditer(source):
+        if match.start() > at:
+            pieces.append(("text", source[at : match.start()]))
+        written = match.group(0)
+        pieces.append(
+            ("text_special", written[1] if written[0] == "\\" else html.unescape(written))
+        )
+        at = match.end()
+    if at < len(source):
+        pieces.append(("text", source[at:]))
+    return pieces
+
+
+def _lines_with_mention_starts(markdown: str) -> list[int]:
+    """The (1-based, sorted) lines where "arxiv:" is written."""
+    lines: list[int] = []
+    line, at = 1, 0
+    for match in _MENTION_START.finditer(markdown):
+        line += markdown.count("\n", at, match.start())
+        at = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the garbage collector while a document's tokens are alive.
+    """Pause the garbage collector while a document's links are collected.
 
-    A long list makes millions of small token objects and no reference cycles; with the
-    collector on, each full collection re-scans them all: half the time of `parse_links`.
+    A long list makes millions of small objects and no reference cycles; with the
+    collector on, each full collection re-scans them all.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -174,17 +334,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _as_written(link: str) -> str:
-    return link
-
-
-def plain_text(children: Sequence[Token]) -> str:
+def plain_text(tokens: Sequence[Token]) -> str:
     """The text of inline tokens with markup stripped and whitespace collapsed."""
     parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "text_special", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+    for kind, content in tokens:
+        if kind in ("text", "text_special", "code_inline"):
+            parts.append(content)
+        elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
     return collapse_whitespace("".join(parts))
 
@@ -194,114 +350,79 @@ def is_resource_url(url: str) -> bool:
     return bool(url) and not url.startswith("#") and not url.lower().startswith("mailto:")
 
 
-def _is_label_paragraph(
-    tokens: Sequence[Token], index: int, children: Sequence[Token], containers: list[Token]
-) -> bool:
-    """A top-level one-line paragraph ending in ':' with no link labels what follows."""
-    if containers or index == 0 or tokens[index - 1].type != "paragraph_open":
+def _is_label(tokens: Sequence[Token]) -> bool:
+    """A one-line paragraph ending in ':' with no link labels what follows."""
+    if any(kind in ("link_open", "html_inline", "image") for kind, _ in tokens):
         return False
-    if any(c.type in ("link_open", "html_inline", "image") for c in children):
-        return False
-    return bool(_LABEL_PARAGRAPH.match(plain_text(children)))
-
-
-def _block_of(token: Token, containers: list[Token], lines: list[str]) -> _Block:
-    start, end = token.map or (0, 1)
-    if containers and containers[-1].map:
-        item_start, item_end = containers[-1].map
-    else:
-        item_start, item_end = start, end
-    # markdown-it counts trailing blank lines into a list item; the item ends at its text.
-    while item_end - 1 > item_start and not lines[item_end - 1].strip():
-        item_end -= 1
-    return _Block(first_line=start + 1, item_start=item_start + 1, item_end=item_end)
+    return bool(_LABEL_PARAGRAPH.match(plain_text(tokens)))
 
 
 _Found = tuple[str, str, int, tuple[int, int] | None]  # label, url, line, item lines (or None)
+_Placed = tuple[str, str, int, tuple[int, int]]  # the same, item lines known
 
 
-def _inline_links(children: Sequence[Token], first_line: int) -> Iterator[_Found]:
-    """(label, url, line) of each link among the children of one inline token."""
+def _inline_links(
+    tokens: Sequence[Token], first_line: int, source: Callable[[], str]
+) -> Iterator[_Found]:
+    """(label, url, line) of each link among the inline tokens of one block.
+
+    `source` gives the block's Markdown, to tell a `www.` autolink from a written link.
+    """
     line = first_line
     index = 0
-    while index < len(children):
-        child = children[index]
-        if child.type == "link_open":
-            close = _matching_close(children, index, "link_close")
-            inner = children[index + 1 : close]
-            url = str(child.attrs.get("href", "")).strip()
-            if child.markup == "linkify":  # a bare URL: end it where GitHub ends it
-                url = gfm_autolink_end(url)
-            is_badge = not plain_text(inner) and any(c.type == "image" for c in inner)
+    while index < len(tokens):
+        kind, content = tokens[index]
+        if kind == "link_open":
+            close = _matching_close(tokens, index, "link_close")
+            inner = tokens[index + 1 : close]
+            url, label = content.strip(), plain_text(inner)
+            # GitHub links `www.example.com` to http://www.example.com; the list wrote it bare.
+            if url == "http://" + label and label.startswith("www.") and url not in source():
+                url = label
+            is_badge = not label and any(k == "image" for k, _ in inner)
             if is_resource_url(url) and not is_badge:
-                yield (url if child.markup == "linkify" else plain_text(inner)), url, line, None
-            line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
+                yield label, url, line, None
+            line += sum(1 for k, _ in inner if k in ("softbreak", "hardbreak"))
             index = close + 1
             continue
-        if child.type == "html_inline" and _opens_anchor(child.content):
+        if kind == "html_inline" and _opens_anchor(content):
             close = next(
                 (
                     i
-                    for i in range(index + 1, len(children))
-                    if children[i].type == "html_inline"
-                    and children[i].content.lower().startswith("</a")
+                    for i in range(index + 1, len(tokens))
+                    if tokens[i][0] == "html_inline" and tokens[i][1].lower().startswith("</a")
                 ),
-                len(children),
+                len(tokens),
             )
-            inner = children[index + 1 : close]
-            has_image = any(c.type == "image" or _is_image_tag(c) for c in inner)
-            for _label, url, _line, _item in _html_anchors(child.content + "</a>", line):
+            inner = tokens[index + 1 : close]
+            has_image = any(k == "image" or _is_image_tag(k, c) for k, c in inner)
+            for _label, url, _line, _item in _html_anchors(content + "</a>", line):
                 if plain_text(inner) or not has_image:
                     yield plain_text(inner), url, line, None
-            line += sum(1 for c in inner if c.type in ("softbreak", "hardbreak"))
+            line += sum(1 for k, _ in inner if k in ("softbreak", "hardbreak"))
             index = close + 1
             continue
-        if child.type in ("softbreak", "hardbreak"):
+        if kind in ("softbreak", "hardbreak"):
             line += 1
-        elif child.type == "text":
-            for match in ARXIV_TEXT_MENTION.finditer(child.content):
+        elif kind == "text" and _MENTION_START.search(content):
+            for match in ARXIV_TEXT_MENTION.finditer(content):
                 yield match.group(0), match.group(0), line, None
-            if "www." in child.content:
-                for match in _WWW_AUTOLINK.finditer(child.content):
-                    if url := gfm_autolink_end(match.group(0)):
-                        yield url, url, line, None
         index += 1
 
 
-# GitHub (cmark-gfm's autolink extension) links `www.` + a domain in text, at the start of
-# text or after whitespace or `*_~(`; linkify-it (fuzzy links off) does not.
-_WWW_AUTOLINK = re.compile(r"(?<![^\s*_~(])www\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*[^\s<]*")
-_GFM_TRAILING = "?!.,:*_~"
-_ENTITY_AT_END = re.compile(r"&[A-Za-z0-9]+;$")
-
-
-def gfm_autolink_end(url: str) -> str:
-    """A bare URL without what GitHub leaves out of an autolink: trailing punctuation
-    (`?!.,:*_~`), an unbalanced `)`, an entity-like `&name;`."""
-    while url:
-        unbalanced = url[-1] == ")" and url.count(")") > url.count("(")
-        if url[-1] in _GFM_TRAILING or unbalanced:
-            url = url[:-1]
-        elif entity := _ENTITY_AT_END.search(url):
-            url = url[: entity.start()]
-        else:
-            break
-    return url
-
-
-def _matching_close(children: Sequence[Token], open_index: int, close_type: str) -> int:
-    for index in range(open_index + 1, len(children)):
-        if children[index].type == close_type:
+def _matching_close(tokens: Sequence[Token], open_index: int, close_type: str) -> int:
+    for index in range(open_index + 1, len(tokens)):
+        if tokens[index][0] == close_type:
             return index
-    return len(children)
+    return len(tokens)
 
 
 def _opens_anchor(html: str) -> bool:
     return bool(re.match(r"<a\s", html, re.IGNORECASE))
 
 
-def _is_image_tag(token: Token) -> bool:
-    return token.type == "html_inline" and bool(re.match(r"<img\b", token.content, re.I))
+def _is_image_tag(kind: str, content: str) -> bool:
+    return kind == "html_inline" and bool(re.match(r"<img\b", content, re.I))
 
 
 class _AnchorCollector(HTMLParser):

@@ -6,13 +6,12 @@ import contextlib
 import io
 import os
 
-from pipeline.parse import markdown_parser
+from pipeline.parse import fenced_code
 from tests.conftest import REPO
 
 
 def python_blocks(markdown: str) -> list[str]:
-    tokens = markdown_parser().parse(markdown)
-    return [t.content for t in tokens if t.type == "fence" and t.info.strip() == "python"]
+    return fenced_code(markdown, "python")
 
 
 def test_the_readme_pandas_snippet_runs_on_the_committed_outputs() -> None:

@@ -1,0 +1,119 @@
+"""cmark-gfm's node tree, through the shared object of the `cmarkgfm` package (ctypes).
+
+GitHub renders READMEs with cmark-gfm. The `cmarkgfm` package compiles it into its module
+`_cmark.abi3.so` but wraps only whole-document rendering; the object exports the whole C
+API, so this module declares the few node functions the parser needs and calls them with
+ctypes. `cmarkgfm` is pinned exactly (pyproject.toml) and every symbol is looked up at
+import: a build without them fails here with one clear error, not halfway through a run.
+
+Nodes are plain addresses (int); `parsed` frees the tree when its block ends.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import cmarkgfm
+
+# GitHub's extensions (tagfilter only changes rendering, tasklist only list items).
+EXTENSIONS = (b"table", b"autolink", b"strikethrough", b"tagfilter", b"tasklist")
+
+_P = ctypes.c_void_p
+_INT = ctypes.c_int
+_STR = ctypes.c_char_p
+_SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "cmark_gfm_core_extensions_ensure_registered": (None, ()),
+    "cmark_parser_new": (_P, (_INT,)),
+    "cmark_find_syntax_extension": (_P, (_STR,)),
+    "cmark_parser_attach_syntax_extension": (_INT, (_P, _P)),
+    "cmark_parser_feed": (None, (_P, _STR, ctypes.c_size_t)),
+    "cmark_parser_finish": (_P, (_P,)),
+    "cmark_parser_free": (None, (_P,)),
+    "cmark_node_free": (None, (_P,)),
+    "cmark_node_first_child": (_P, (_P,)),
+    "cmark_node_next": (_P, (_P,)),
+    "cmark_node_get_type": (_INT, (_P,)),
+    "cmark_node_get_type_string": (_STR, (_P,)),
+    "cmark_node_get_literal": (_STR, (_P,)),
+    "cmark_node_get_url": (_STR, (_P,)),
+    "cmark_node_get_heading_level": (_INT, (_P,)),
+    "cmark_node_get_fence_info": (_STR, (_P,)),
+    "cmark_node_get_start_line": (_INT, (_P,)),
+    "cmark_node_get_end_line": (_INT, (_P,)),
+    "cmark_node_get_start_column": (_INT, (_P,)),
+    "cmark_node_get_end_column": (_INT, (_P,)),
+}
+
+
+class CmarkUnavailable(ImportError):
+    """The installed `cmarkgfm` does not export cmark-gfm's node API."""
+
+
+def _load() -> ctypes.CDLL:
+    path = Path(cmarkgfm.__file__).with_name("_cmark.abi3.so")
+    try:
+        library = ctypes.CDLL(str(path))
+        for name, (result, arguments) in _SIGNATURES.items():
+            function = getattr(library, name)
+            function.restype = result
+            function.argtypes = arguments
+    except (OSError, AttributeError) as error:
+        raise CmarkUnavailable(
+            f"cmark-gfm's node API is missing from {path} ({error}); "
+            "install the cmarkgfm version pinned in pyproject.toml"
+        ) from None
+    library.cmark_gfm_core_extensions_ensure_registered()
+    missing = [n.decode() for n in EXTENSIONS if not library.cmark_find_syntax_extension(n)]
+    if missing:
+        raise CmarkUnavailable(f"cmark-gfm in {path} lacks the extensions {', '.join(missing)}")
+    return library
+
+
+_lib = _load()
+
+first_child = _lib.cmark_node_first_child
+next_sibling = _lib.cmark_node_next
+literal = _lib.cmark_node_get_literal
+url = _lib.cmark_node_get_url
+heading_level = _lib.cmark_node_get_heading_level
+fence_info = _lib.cmark_node_get_fence_info
+start_line = _lib.cmark_node_get_start_line
+end_line = _lib.cmark_node_get_end_line
+start_column = _lib.cmark_node_get_start_column
+end_column = _lib.cmark_node_get_end_column
+_get_type = _lib.cmark_node_get_type
+_type_string = _lib.cmark_node_get_type_string
+_names: dict[int, str] = {}
+
+
+def kind(node: int) -> str:
+    """The node's type: "paragraph", "link", "text", "table_row" (header rows too), ..."""
+    number = _get_type(node)
+    name = _names.get(number)
+    if name is None:
+        name = _type_string(node).decode()
+        name = _names[number] = "table_row" if name == "table_header" else name
+    return name
+
+
+@contextmanager
+def parsed(markdown: bytes) -> Iterator[int]:
+    """The document node of `markdown` (UTF-8) parsed as GitHub does; freed afterwards."""
+    parser = _lib.cmark_parser_new(0)
+    try:
+        for name in EXTENSIONS:
+            _lib.cmark_parser_attach_syntax_extension(
+                parser, _lib.cmark_find_syntax_extension(name)
+            )
+        _lib.cmark_parser_feed(parser, markdown, len(markdown))
+        document = _lib.cmark_parser_finish(parser)
+    finally:
+        _lib.cmark_parser_free(parser)
+    try:
+        yield document
+    finally:
+        _lib.cmark_node_free(document)
