@@ -125,6 +125,13 @@ def _locate(url: str) -> tuple[str, str] | None:
         return "", url[len(_TEXT_PREFIX) :]
     if url[:4].lower() == "www.":  # a `www.` link in text: GitHub makes it http://www.
         url = "http://" + url
+    if simple := _SIMPLE_URL.match(url):  # what urlsplit would say, without its cost
+        return simple.group("host").lower(), simple.group("path") or ""
+    return _split_http(url)
+
+
+def _split_http(url: str) -> tuple[str, str] | None:
+    """(host, path) of an http(s) URL as urlsplit reads it, or None."""
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unbalanced "[" in the host
@@ -134,6 +141,14 @@ def _locate(url: str) -> tuple[str, str] | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return parts.hostname, parts.path
+
+
+# An http(s) URL whose host is plain (no credentials, port, IPv6 or non-ASCII) and that
+# holds nothing urlsplit would remove or refuse: most links. Its host and path are what
+# urlsplit gives (a property test checks it); anything else goes through urlsplit.
+_SIMPLE_URL = re.compile(
+    r"(?i:https?)://(?P<host>[A-Za-z0-9.-]+)(?P<path>/[^?#\t\r\n]*)?(?:[?#][^\t\r\n]*)?\Z"
+)
 
 
 def _canonical(match: re.Match[str]) -> str:

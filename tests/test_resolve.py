@@ -544,3 +544,20 @@ def test_mentions_in_prose_resolve(
     matches = [m.group(0) for m in ARXIV_TEXT_MENTION.finditer(f"{before}{mention}{after}")]
     assert matches == [mention]
     assert resolve_arxiv(matches[0]) == ArxivRef(written.canonical, version)
+
+
+url_parts = st.lists(
+    st.sampled_from(
+        ["http", "https", "HTTPS", "://", "arxiv.org", "ArXiv.ORG", "/abs/", "1706.03762",
+         "@", ":", "80", "[", "]", "?", "#", "/", ".", "-", "%", " ", "\t", "\n", "é", "x", ""]
+    ),
+    max_size=12,
+).map("".join)  # fmt: skip
+
+
+@given(url_parts)
+def test_the_quick_url_split_agrees_with_urlsplit(url: str) -> None:
+    from pipeline.resolve import _locate, _split_http
+
+    if url[:6].lower() != "arxiv:" and url[:4].lower() != "www.":
+        assert _locate(url) == _split_http(url)
