@@ -6,6 +6,7 @@ changed paper; fixed key order and sorting make the same papers give the same by
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atom import abs_url, parse_timestamp, pdf_url
+from pipeline.bulk import gc_paused
 from pipeline.errors import CacheError
 from pipeline.models import Author, Paper
 
@@ -55,8 +57,10 @@ def record_to_paper(record: Mapping[str, Any]) -> Paper:
     """A paper from its record; missing optional fields are empty. KeyError/TypeError if bad."""
     arxiv_id = str(record["arxiv_id"])
     authors = tuple(
-        Author(name=a) if isinstance(a, str) else Author(a["name"], tuple(a["affiliations"]))
-        for a in record.get("authors") or ()
+        [
+            Author(a) if isinstance(a, str) else Author(a["name"], tuple(a["affiliations"]))
+            for a in record.get("authors") or ()
+        ]
     )
     source = record.get("source", "arxiv-api")
     if source not in ("arxiv-api", "snapshot"):
@@ -68,8 +72,8 @@ def record_to_paper(record: Mapping[str, Any]) -> Paper:
         title=str(record["title"]),
         authors=authors,
         abstract=record.get("abstract"),
-        published=parse_timestamp(record.get("published")),
-        updated=parse_timestamp(record.get("updated")),
+        published=_timestamp(record.get("published")),
+        updated=_timestamp(record.get("updated")),
         primary_category=record.get("primary_category"),
         categories=tuple(record.get("categories") or ()),
         comment=record.get("comment"),
@@ -78,9 +82,13 @@ def record_to_paper(record: Mapping[str, Any]) -> Paper:
         abs_url=record.get("abs_url") or abs_url(arxiv_id),
         pdf_url=record.get("pdf_url") or pdf_url(arxiv_id),
         source=source,
-        fetched_at=parse_timestamp(record.get("fetched_at")),
+        fetched_at=_timestamp(record.get("fetched_at")),
         unverified=tuple(record.get("unverified") or ()),
     )
+
+
+# Records share timestamps (a batch's fetched_at, papers of one day): each is parsed once.
+_timestamp = functools.lru_cache(maxsize=4096)(parse_timestamp)
 
 
 def load_cache(text: str, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
@@ -88,14 +96,15 @@ def load_cache(text: str, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
     # Split on "\n" only: str.splitlines() also breaks at U+0085 and U+2028, which JSON
     # strings (ensure_ascii off) may hold.
     papers: dict[str, Paper] = {}
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            paper = record_to_paper(json.loads(line))
-        except (ValueError, KeyError, TypeError) as error:
-            raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
-        papers[paper.arxiv_id] = paper
+    with gc_paused():
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                paper = record_to_paper(json.loads(line))
+            except (ValueError, KeyError, TypeError) as error:
+                raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
+            papers[paper.arxiv_id] = paper
     return papers
 
 

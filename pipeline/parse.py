@@ -22,14 +22,13 @@ In an HTML block the "list item" of a link is its table row or `<li>` (`<tr>`...
 from __future__ import annotations
 
 import bisect
-import gc
 import html
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from html.parser import HTMLParser
 
 from pipeline import cmark
+from pipeline.bulk import gc_paused
 from pipeline.models import Link
 from pipeline.resolve import ARXIV_TEXT_MENTION
 from pipeline.text import collapse_whitespace
@@ -58,9 +57,10 @@ _BLOCKS_WITHOUT_LINKS = frozenset({"code_block", "thematic_break"})
 def parse_links(markdown: str) -> list[Link]:
     """Every link of the reading list, in document order, with section and source lines."""
     walk = _Walk(markdown)
-    with _gc_paused(), cmark.parsed(markdown.encode("utf-8")) as document:
-        walk.blocks(document)
-    return walk.links()
+    with gc_paused():
+        with cmark.parsed(markdown.encode("utf-8")) as document:
+            walk.blocks(document)
+        return walk.links()
 
 
 def inline_tokens(markdown: str) -> list[Token]:
@@ -316,22 +316,6 @@ def _lines_with_mention_starts(markdown: str) -> list[int]:
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the garbage collector while a document's links are collected.
-
-    A long list makes millions of small objects and no reference cycles; with the
-    collector on, each full collection re-scans them all.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def plain_text(tokens: Sequence[Token]) -> str:
