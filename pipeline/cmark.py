@@ -85,18 +85,19 @@ start_line = _lib.cmark_node_get_start_line
 end_line = _lib.cmark_node_get_end_line
 start_column = _lib.cmark_node_get_start_column
 end_column = _lib.cmark_node_get_end_column
-_get_type = _lib.cmark_node_get_type
+node_type = _lib.cmark_node_get_type
 _type_string = _lib.cmark_node_get_type_string
-_names: dict[int, str] = {}
+KINDS: dict[int, str] = {}
+"""`node_type` -> `kind`, for the types seen so far (for callers that look it up inline)."""
 
 
 def kind(node: int) -> str:
     """The node's type: "paragraph", "link", "text", "table_row" (header rows too), ..."""
-    number = _get_type(node)
-    name = _names.get(number)
+    number = node_type(node)
+    name = KINDS.get(number)
     if name is None:
         name = _type_string(node).decode()
-        name = _names[number] = "table_row" if name == "table_header" else name
+        name = KINDS[number] = "table_row" if name == "table_header" else name
     return name
 
 

@@ -49,9 +49,19 @@ Token = tuple[str, str]
 """One inline token: (type, content). Types: text, text_special (text no `arXiv:ID`
 mention can be in: an escape, an entity, or text of a block without "arxiv:" as written),
 code_inline, softbreak, hardbreak, html_inline, link_open (content: the URL), link_close,
-image, open/close (content: emph, strong, strikethrough)."""
+image."""
 
 _BLOCKS_WITHOUT_LINKS = frozenset({"code_block", "thematic_break"})
+_SOFTBREAK: Token = ("softbreak", "")
+_HARDBREAK: Token = ("hardbreak", "")
+_LINK_CLOSE: Token = ("link_close", "")
+_IMAGE: Token = ("image", "")
+# The node functions the walk calls most, bound once.
+_KINDS = cmark.KINDS
+_type_of = cmark.node_type
+_first_child = cmark.first_child
+_next_sibling = cmark.next_sibling
+_literal = cmark.literal
 
 
 def parse_links(markdown: str) -> list[Link]:
@@ -70,7 +80,7 @@ def inline_tokens(markdown: str) -> list[Token]:
         node = cmark.first_child(document)
         while node and cmark.kind(node) not in ("paragraph", "heading"):
             node = cmark.next_sibling(node)
-        return walk.tokens(node, scan=True) if node else []
+        return walk.tokens(node, scan=True, all_text=True) if node else []
 
 
 def fenced_code(markdown: str, language: str) -> list[str]:
@@ -134,7 +144,7 @@ class _Walk:
         """Walk the blocks under `parent` in document order."""
         node = cmark.first_child(parent)
         while node:
-            kind = cmark.kind(node)
+            kind = _KINDS.get(_type_of(node)) or cmark.kind(node)
             if self.ended:
                 self._count_titles(node, kind)
             elif kind == "paragraph" or kind == "table_cell":
@@ -163,7 +173,7 @@ class _Walk:
     def _heading(self, node: int) -> None:
         level = cmark.heading_level(node)
         self.title_count += level == 1
-        tokens = self.tokens(node, self._may_mention(node))
+        tokens = self.tokens(node, self._may_mention(node), True)
         self.headings = (*(h for h in self.headings if h[0] < level), (level, plain_text(tokens)))
         self.subsection = ""
         self._add(
@@ -171,8 +181,12 @@ class _Walk:
         )
 
     def _inline_block(self, node: int, is_paragraph: bool) -> None:
-        tokens = self.tokens(node, self._may_mention(node))
-        if is_paragraph and not self.containers and _is_label(tokens):
+        may_label = is_paragraph and not self.containers
+        scan = self._may_mention(node)
+        tokens = self.tokens(node, scan, may_label)
+        if not may_label and any(kind == "html_inline" for kind, _ in tokens):
+            tokens = self.tokens(node, scan, True)  # an HTML anchor's label is its text
+        if may_label and _is_label(tokens):
             self.subsection = plain_text(tokens).rstrip(":").strip()
         self._add(
             node, _inline_links(tokens, cmark.start_line(node), lambda: self._source_of(node))
@@ -217,41 +231,43 @@ class _Walk:
     def _source_of(self, node: int) -> str:
         return "\n".join(self.lines[cmark.start_line(node) - 1 : cmark.end_line(node)])
 
-    def tokens(self, parent: int, scan: bool, into: list[Token] | None = None) -> list[Token]:
+    def tokens(
+        self, parent: int, scan: bool, all_text: bool, into: list[Token] | None = None
+    ) -> list[Token]:
         """The inline nodes under `parent` as flat tokens (markdown-it's inline tokens).
 
         With `scan`, text is split where the source has an escape or entity, so that
         mentions can be looked for in the text tokens; without, all text is text_special.
+        Without `all_text`, text and code outside links (which only labels read) are left
+        out, and emphasis only gives its content.
         """
         out: list[Token] = [] if into is None else into
-        node = cmark.first_child(parent)
+        node = _first_child(parent)
         while node:
-            kind = cmark.kind(node)
+            kind = _KINDS.get(_type_of(node)) or cmark.kind(node)
             if kind == "text":
-                text = (cmark.literal(node) or b"").decode()
                 if scan:
-                    self._split_text(node, text, out)
-                else:  # the block has no "arxiv:" as written: no mention in its text
-                    out.append(("text_special", text))
+                    self._split_text(node, (_literal(node) or b"").decode(), out)
+                elif all_text:  # the block has no "arxiv:" as written: no mention in its text
+                    out.append(("text_special", (_literal(node) or b"").decode()))
             elif kind == "softbreak":
-                out.append(("softbreak", ""))
-            elif kind == "linebreak":
-                out.append(("hardbreak", ""))
-            elif kind == "code":
-                out.append(("code_inline", (cmark.literal(node) or b"").decode()))
-            elif kind == "html_inline":
-                out.append(("html_inline", (cmark.literal(node) or b"").decode()))
+                out.append(_SOFTBREAK)
             elif kind == "link":
                 out.append(("link_open", (cmark.url(node) or b"").decode()))
-                self.tokens(node, scan, out)
-                out.append(("link_close", ""))
+                self.tokens(node, scan, True, out)
+                out.append(_LINK_CLOSE)
+            elif kind == "html_inline":
+                out.append(("html_inline", (_literal(node) or b"").decode()))
+            elif kind == "linebreak":
+                out.append(_HARDBREAK)
+            elif kind == "code":
+                if all_text:
+                    out.append(("code_inline", (_literal(node) or b"").decode()))
             elif kind == "image":
-                out.append(("image", ""))
+                out.append(_IMAGE)
             else:  # emph, strong, strikethrough
-                out.append(("open", kind))
-                self.tokens(node, scan, out)
-                out.append(("close", kind))
-            node = cmark.next_sibling(node)
+                self.tokens(node, scan, all_text, out)
+            node = _next_sibling(node)
         return out
 
     def _split_text(self, node: int, text: str, out: list[Token]) -> None:
