@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atom import abs_url, parse_timestamp, pdf_url
-from pipeline.bulk import gc_paused
+from pipeline.bulk import gc_paused, give_back_freed_memory
 from pipeline.errors import CacheError
 from pipeline.models import Author, Paper
 
@@ -105,6 +105,7 @@ def load_cache(text: str, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
             except (ValueError, KeyError, TypeError) as error:
                 raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
             papers[paper.arxiv_id] = paper
+    give_back_freed_memory()  # the records, read and dropped
     return papers
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import cmarkgfm
 
+from pipeline.bulk import give_back_freed_memory
+
 # GitHub's extensions (tagfilter only changes rendering, tasklist only list items).
 EXTENSIONS = (b"table", b"autolink", b"strikethrough", b"tagfilter", b"tasklist")
 
@@ -102,15 +104,18 @@ def kind(node: int) -> str:
 
 
 @contextmanager
-def parsed(markdown: bytes) -> Iterator[int]:
-    """The document node of `markdown` (UTF-8) parsed as GitHub does; freed afterwards."""
+def parsed(markdown: str) -> Iterator[int]:
+    """The document node of `markdown` parsed as GitHub does; freed afterwards."""
     parser = _lib.cmark_parser_new(0)
     try:
         for name in EXTENSIONS:
             _lib.cmark_parser_attach_syntax_extension(
                 parser, _lib.cmark_find_syntax_extension(name)
             )
-        _lib.cmark_parser_feed(parser, markdown, len(markdown))
+        # In pieces: a 50 MB README is never also held whole as UTF-8 bytes.
+        for start in range(0, len(markdown), _PIECE):
+            piece = markdown[start : start + _PIECE].encode("utf-8")
+            _lib.cmark_parser_feed(parser, piece, len(piece))
         document = _lib.cmark_parser_finish(parser)
     finally:
         _lib.cmark_parser_free(parser)
@@ -118,3 +123,7 @@ def parsed(markdown: bytes) -> Iterator[int]:
         yield document
     finally:
         _lib.cmark_node_free(document)
+        give_back_freed_memory()
+
+
+_PIECE = 1 << 20  # characters fed to the parser at a time

@@ -68,7 +68,7 @@ def parse_links(markdown: str) -> list[Link]:
     """Every link of the reading list, in document order, with section and source lines."""
     walk = _Walk(markdown)
     with gc_paused():
-        with cmark.parsed(markdown.encode("utf-8")) as document:
+        with cmark.parsed(markdown) as document:
             walk.blocks(document)
         return walk.links()
 
@@ -76,7 +76,7 @@ def parse_links(markdown: str) -> list[Link]:
 def inline_tokens(markdown: str) -> list[Token]:
     """The inline tokens of the first paragraph or heading of `markdown` (escapes apart)."""
     walk = _Walk(markdown)
-    with cmark.parsed(markdown.encode("utf-8")) as document:
+    with cmark.parsed(markdown) as document:
         node = cmark.first_child(document)
         while node and cmark.kind(node) not in ("paragraph", "heading"):
             node = cmark.next_sibling(node)
@@ -86,7 +86,7 @@ def inline_tokens(markdown: str) -> list[Token]:
 def fenced_code(markdown: str, language: str) -> list[str]:
     """The content of each top-level fenced code block of `markdown` in `language`."""
     blocks: list[str] = []
-    with cmark.parsed(markdown.encode("utf-8")) as document:
+    with cmark.parsed(markdown) as document:
         node = cmark.first_child(document)
         while node:
             if cmark.kind(node) == "code_block":
