@@ -55,11 +55,15 @@ class CmarkUnavailable(ImportError):
     """The installed `cmarkgfm` does not export cmark-gfm's node API."""
 
 
-def _load() -> ctypes.CDLL:
+def _load(
+    signatures: dict[str, tuple[Any, tuple[Any, ...]]] = _SIGNATURES,
+    extensions: tuple[bytes, ...] = EXTENSIONS,
+) -> ctypes.CDLL:
+    """cmarkgfm's shared object with `signatures` declared; CmarkUnavailable if it lacks any."""
     path = Path(cmarkgfm.__file__).with_name("_cmark.abi3.so")
     try:
         library = ctypes.CDLL(str(path))
-        for name, (result, arguments) in _SIGNATURES.items():
+        for name, (result, arguments) in signatures.items():
             function = getattr(library, name)
             function.restype = result
             function.argtypes = arguments
@@ -69,7 +73,7 @@ def _load() -> ctypes.CDLL:
             "install the cmarkgfm version pinned in pyproject.toml"
         ) from None
     library.cmark_gfm_core_extensions_ensure_registered()
-    missing = [n.decode() for n in EXTENSIONS if not library.cmark_find_syntax_extension(n)]
+    missing = [n.decode() for n in extensions if not library.cmark_find_syntax_extension(n)]
     if missing:
         raise CmarkUnavailable(f"cmark-gfm in {path} lacks the extensions {', '.join(missing)}")
     return library

@@ -1,0 +1,57 @@
+"""The ctypes binding to cmark-gfm: GitHub's parser, or one clear error when it is missing."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+from pipeline import cmark
+
+
+def test_a_missing_symbol_is_one_clear_error() -> None:
+    signatures = {"cmark_node_get_no_such_thing": (ctypes.c_int, (ctypes.c_void_p,))}
+    with pytest.raises(cmark.CmarkUnavailable) as raised:
+        cmark._load(signatures)
+    message = str(raised.value)
+    assert "cmark_node_get_no_such_thing" in message
+    assert "install the cmarkgfm version pinned in pyproject.toml" in message
+
+
+def test_a_missing_extension_is_one_clear_error() -> None:
+    with pytest.raises(cmark.CmarkUnavailable, match="lacks the extensions footnotes2"):
+        cmark._load(extensions=(b"table", b"footnotes2"))
+
+
+def kinds(markdown: str) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: int) -> None:
+        child = cmark.first_child(node)
+        while child:
+            found.append(cmark.kind(child))
+            walk(child)
+            child = cmark.next_sibling(child)
+
+    with cmark.parsed(markdown) as document:
+        walk(document)
+    return found
+
+
+def test_the_tree_has_githubs_extensions() -> None:
+    assert kinds("| a |\n| - |\n| b |\n") == [
+        "table", "table_row", "table_cell", "text", "table_row", "table_cell", "text",
+    ]  # fmt: skip
+    assert kinds("see www.example.com ~~x~~") == [
+        "paragraph", "text", "link", "text", "text", "strikethrough", "text",
+    ]  # fmt: skip
+
+
+def test_long_documents_are_fed_in_pieces() -> None:
+    # A piece ends inside the link: the parser reads on across pieces.
+    text = "é" * (cmark._PIECE - 5) + "\n\n[x](https://a.example/)\n"
+    with cmark.parsed(text) as document:
+        paragraph = cmark.next_sibling(cmark.first_child(document))
+        assert paragraph is not None and cmark.start_line(paragraph) == 3
+        link = cmark.first_child(paragraph)
+        assert link is not None and cmark.url(link) == b"https://a.example/"
