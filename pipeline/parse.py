@@ -51,6 +51,8 @@ mention can be in: an escape, an entity, or text of a block without "arxiv:" as 
 code_inline, softbreak, hardbreak, html_inline, link_open (content: the URL), link_close,
 image."""
 
+# How far cmark-gfm's column of a text node can be from its source (container indents).
+_COLUMN_SLACK = 200
 _BLOCKS_WITHOUT_LINKS = frozenset({"code_block", "thematic_break"})
 _SOFTBREAK: Token = ("softbreak", "")
 _HARDBREAK: Token = ("hardbreak", "")
@@ -278,16 +280,19 @@ class _Walk:
         span is looked for on its line) tells them apart.
         """
         raw = text.encode()
-        length = cmark.end_column(node) - cmark.start_column(node) + 1
-        if length == len(raw):  # written as it reads: no escape, no entity
-            _append_text(out, text)
-            return
-        row = cmark.start_line(node)
+        row, reported = cmark.start_line(node), cmark.start_column(node) - 1
+        length = cmark.end_column(node) - reported
         line = self.lines[row - 1].encode() if 0 < row <= len(self.lines) else b""
-        reported = cmark.start_column(node) - 1
-        starts = [reported, *(s for s in range(len(line) - length + 1) if s != reported)]
-        for start in starts:
-            pieces = _unescaped_pieces(line[start : start + length].decode(errors="replace"))
+        # Nearest the reported column first; an indent is never far from it.
+        window = range(max(0, reported - _COLUMN_SLACK), reported + _COLUMN_SLACK + 1)
+        for start in sorted(window, key=lambda s: abs(s - reported)):
+            source = line[start : start + length]
+            if source == raw:  # written as it reads: no escape, no entity
+                _append_text(out, text)
+                return
+            if len(source) < length or source[:1] not in (raw[:1], b"\\", b"&"):
+                continue
+            pieces = _unescaped_pieces(source.decode(errors="replace"))
             if "".join(content for _, content in pieces) == text:
                 for kind, content in pieces:
                     if kind == "text":

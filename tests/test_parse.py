@@ -207,3 +207,9 @@ def test_arxiv_mentions_in_table_cells_and_headings() -> None:
         ("arXiv:1706.03762", 1),
         ("arXiv:2401.09670", 5),
     ]
+
+
+def test_an_escaped_mention_stays_escaped_whatever_the_text_around_it_decodes_to() -> None:
+    # "&nGt;" decodes to more bytes than it is written with, making up for the escape.
+    markdown = "- x\n  arXiv\\:1706.03762&nGt; and arXiv:2401.09670\n"
+    assert [link.url for link in parse_links(markdown)] == ["arXiv:2401.09670"]
