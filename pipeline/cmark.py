@@ -1,10 +1,11 @@
 """cmark-gfm's node tree, through the shared object of the `cmarkgfm` package (ctypes).
 
 GitHub renders READMEs with cmark-gfm. The `cmarkgfm` package compiles it into its module
-`_cmark.abi3.so` but wraps only whole-document rendering; the object exports the whole C
-API, so this module declares the few node functions the parser needs and calls them with
-ctypes. `cmarkgfm` is pinned exactly (pyproject.toml) and every symbol is looked up at
-import: a build without them fails here with one clear error, not halfway through a run.
+`cmarkgfm._cmark` (`_cmark.abi3.so`) but wraps only whole-document rendering; that shared
+object exports the whole C API, so this module declares the few node functions the
+parser needs and calls them with ctypes. `cmarkgfm` is pinned exactly (pyproject.toml) and
+every symbol is looked up at import: a build without them fails here with one clear
+error, not halfway through a run.
 
 Nodes are plain addresses (int); `parsed` frees the tree when its block ends.
 """
@@ -12,12 +13,11 @@ Nodes are plain addresses (int); `parsed` frees the tree when its block ends.
 from __future__ import annotations
 
 import ctypes
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import cmarkgfm
 
 from pipeline.bulk import give_back_freed_memory
 
@@ -60,16 +60,16 @@ def _load(
     extensions: tuple[bytes, ...] = EXTENSIONS,
 ) -> ctypes.CDLL:
     """cmarkgfm's shared object with `signatures` declared; CmarkUnavailable if it lacks any."""
-    path = Path(cmarkgfm.__file__).with_name("_cmark.abi3.so")
     try:
+        path = Path(importlib.import_module("cmarkgfm._cmark").__file__ or "")
         library = ctypes.CDLL(str(path))
         for name, (result, arguments) in signatures.items():
             function = getattr(library, name)
             function.restype = result
             function.argtypes = arguments
-    except (OSError, AttributeError) as error:
+    except (ImportError, OSError, AttributeError) as error:
         raise CmarkUnavailable(
-            f"cmark-gfm's node API is missing from {path} ({error}); "
+            f"cmark-gfm's node API is missing from cmarkgfm ({error}); "
             "install the cmarkgfm version pinned in pyproject.toml"
         ) from None
     library.cmark_gfm_core_extensions_ensure_registered()
