@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.fetch import FetchSettings
-from pipeline.rss import DEFAULT_RSS_URL
 
+DEFAULT_RSS_URL = "https://rss.arxiv.org/rss/"  # env ARXIV_RSS_URL; BASE + "cs.CL+cs.LG"
 # One feed is a few retries, not the API's half hour.
 DIGEST_MAX_FETCH_TIME = 300.0
 

@@ -28,7 +28,6 @@ from pipeline.fetch_errors import FetchError, MalformedFeed
 from pipeline.resolve import canonical_id, resolve_arxiv
 from pipeline.text import collapse_whitespace
 
-DEFAULT_RSS_URL = "https://rss.arxiv.org/rss/"
 RSS_MEDIA_TYPE = "application/rss+xml"
 # arXiv category names: `cs.CL`, `stat.ML`, `hep-th`, `q-bio.NC`, `math.AP`.
 CATEGORY_PATTERN = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?")
