@@ -13,7 +13,7 @@ from typing import Literal
 LinkKind = Literal["arxiv", "web"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """One link of the reading list, as written in the Markdown source."""
 
@@ -29,7 +29,7 @@ class Link:
     in_html_block: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArxivRef:
     """An arXiv identifier found in a link, with the version the link names (if any)."""
 
@@ -37,7 +37,7 @@ class ArxivRef:
     version: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogEntry:
     """A link of the list with what it resolved to: a row of catalog.csv."""
 
@@ -58,13 +58,13 @@ class CatalogEntry:
         return self.ref.version if self.ref else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Author:
     name: str
     affiliations: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     """Metadata of one arXiv paper: one record of the cache."""
 
