@@ -292,7 +292,11 @@ def digest_markdown(proposals: Sequence[Proposal], context: DigestContext) -> st
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z(\"'])")
+# A sentence ends at . ! or ? before a capital, but not after an abbreviation abstracts use.
+_ABBREVIATIONS = ("e.g", "i.e", "et al", "cf", "vs", "Fig", "Eq", "Sec", "resp", "approx")
+_SENTENCE_END = re.compile(
+    "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS) + r"[.!?](?=\s+[A-Z(\"'])"
+)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 MAX_SENTENCE = 300
 

@@ -450,6 +450,11 @@ def test_first_sentence() -> None:
     assert first_sentence("We do X. Then Y.") == "We do X."
     assert first_sentence("Accuracy is 93.2 percent. More.") == "Accuracy is 93.2 percent."
     assert first_sentence("no end") == "no end"
+    assert first_sentence("Models (e.g. BERT) help. More.") == "Models (e.g. BERT) help."
+    assert first_sentence("As Smith et al. Showed, it works. More.") == (
+        "As Smith et al. Showed, it works."
+    )
+    assert first_sentence("See Fig. 2 and Eq. 3. Then.") == "See Fig. 2 and Eq. 3."
     long = "word " * 100
     assert len(first_sentence(long)) <= 302 and first_sentence(long).endswith("…")
 
