@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from pipeline.bulk import gc_paused
-from pipeline.cache import dump_cache, load_cache
+from pipeline.cache import dump_cache
 from pipeline.config import DEFAULT_PATHS, DigestOptions, Options, Paths
-from pipeline.enrich import enrich
+from pipeline.enrich import enrich, read_cache
 from pipeline.errors import InputError, PipelineError, exit_status
 from pipeline.fetch import (
     DEFAULT_API_URL,
@@ -393,7 +393,7 @@ def _progress_bar(total: int) -> Callable[[int], None]:
 
 def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
     snapshot_papers = papers_from_snapshot(read_text(snapshot), str(snapshot))
-    cache = load_cache(read_text(cache_path), cache_path) if cache_path.exists() else {}
+    cache = read_cache(cache_path)
     merged = import_snapshot(cache, snapshot_papers)
     atomic_write(cache_path, dump_cache(merged.papers.values()))
     print(
