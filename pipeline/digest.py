@@ -20,7 +20,7 @@ from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.config import DigestOptions
 from pipeline.enrich import read_cache, read_list
 from pipeline.errors import FeedError, InputError
-from pipeline.files import atomic_write, read_text
+from pipeline.files import read_text, write_all
 from pipeline.ranking import (
     SCORE_DECIMALS,
     Proposal,
@@ -190,8 +190,7 @@ def make_digest(
         (options.paths.outputs / "digest.csv", digest_csv(shown)),
         (options.paths.outputs / "digest.md", digest_markdown(shown, context)),
     ]
-    for path, data in planned:
-        (summary.written if atomic_write(path, data) else summary.unchanged_files).append(path)
+    summary.written, summary.unchanged_files = write_all(planned)
     return summary
 
 

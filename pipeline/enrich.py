@@ -17,7 +17,7 @@ from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.config import Options
 from pipeline.errors import InputError
 from pipeline.fetch import ArxivClient, Transport, fetch_papers
-from pipeline.files import atomic_write, read_text
+from pipeline.files import atomic_write, read_text, write_all
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, catalog_csv, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
@@ -89,9 +89,8 @@ def enrich(
     if not options.no_readme:
         planned.append((paths.readme, new_readme))
     with stage("write files"):
-        for path, data in planned:
-            changed = atomic_write(path, data)
-            (summary.written if changed else summary.unchanged_files).append(path)
+        written, summary.unchanged_files = write_all(planned)
+    summary.written += written  # after the cache, written while fetching
     return summary
 
 

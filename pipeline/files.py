@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.errors import InputError
 
-__all__ = ["InputError", "atomic_write", "read_text"]
+__all__ = ["InputError", "atomic_write", "read_text", "write_all"]
 
 
 def read_text(path: Path) -> str:
@@ -36,6 +37,15 @@ def read_text(path: Path) -> str:
         column = nul - (text.rfind("\n", 0, nul) + 1) + 1
         raise InputError(f"{path}:{line}:{column}: NUL byte; is this a text file?")
     return text
+
+
+def write_all(planned: Iterable[tuple[Path, str | bytes]]) -> tuple[list[Path], list[Path]]:
+    """Write each (path, data) atomically; returns (paths written, paths already holding it)."""
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    for path, data in planned:
+        (written if atomic_write(path, data) else unchanged).append(path)
+    return written, unchanged
 
 
 def atomic_write(path: Path, data: str | bytes) -> bool:
