@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import csv
 import io
+from datetime import UTC
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.catalog import build_catalog
 from pipeline.errors import OutputError
 from pipeline.outputs import (
     COLUMNS,
+    LIST_SEPARATOR,
+    PANDAS_DTYPES,
+    SCHEMA,
+    Dataset,
     build_rows,
     csv_text,
     outputs_readme,
+    pandas_metadata,
     parquet_bytes,
 )
 from pipeline.parse import parse_links
@@ -23,13 +34,13 @@ from tests.conftest import SNAPSHOT
 
 
 @pytest.fixture
-def rows(seed_text: str) -> list[dict[str, object]]:
+def rows(seed_text: str) -> Dataset:
     entries, _ = build_catalog(parse_links(seed_text))
     papers = {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
     return build_rows(entries, papers)
 
 
-def test_read_parquet_gives_real_dtypes(rows: list[dict[str, object]]) -> None:
+def test_read_parquet_gives_real_dtypes(rows: Dataset) -> None:
     frame = pd.read_parquet(io.BytesIO(parquet_bytes(rows)))
     assert list(frame.columns) == [c.name for c in COLUMNS]
     dtypes = {name: str(dtype) for name, dtype in frame.dtypes.items()}
@@ -51,7 +62,7 @@ def test_read_parquet_gives_real_dtypes(rows: list[dict[str, object]]) -> None:
     assert frame.loc[frame.arxiv_id == "2203.02155", "duplicate_of"].tolist() == [pd.NA, 20]
 
 
-def test_arrow_schema_types_and_descriptions(rows: list[dict[str, object]]) -> None:
+def test_arrow_schema_types_and_descriptions(rows: Dataset) -> None:
     schema = pq.read_schema(io.BytesIO(parquet_bytes(rows)))
     assert str(schema.field("authors").type) == "list<element: string>"
     assert str(schema.field("categories").type) == "list<element: string>"
@@ -62,14 +73,14 @@ def test_arrow_schema_types_and_descriptions(rows: list[dict[str, object]]) -> N
         assert metadata[b"description"].decode() == column.description
 
 
-def test_web_links_have_empty_metadata(rows: list[dict[str, object]]) -> None:
+def test_web_links_have_empty_metadata(rows: Dataset) -> None:
     frame = pd.read_parquet(io.BytesIO(parquet_bytes(rows)))
     web = frame[frame.kind == "web"]
     assert len(web) == 15
     assert web[["title", "abstract", "published", "metadata_source"]].isna().all().all()
 
 
-def test_csv_round_trip(rows: list[dict[str, object]]) -> None:
+def test_csv_round_trip(rows: Dataset) -> None:
     text = csv_text(rows)
     frame = pd.read_csv(
         io.StringIO(text),
@@ -88,18 +99,108 @@ def test_csv_round_trip(rows: list[dict[str, object]]) -> None:
     assert text.splitlines()[0].startswith("position,section,subsection,label,url,kind")
 
 
-def test_same_rows_give_identical_bytes(rows: list[dict[str, object]]) -> None:
-    assert parquet_bytes(rows) == parquet_bytes([dict(r) for r in rows])
-    assert csv_text(rows) == csv_text(list(rows))
+def test_same_rows_give_identical_bytes(rows: Dataset, seed_text: str) -> None:
+    copy = {name: list(cells) for name, cells in rows.items()}
+    assert parquet_bytes(rows) == parquet_bytes(copy)
+    assert csv_text(rows) == csv_text(copy)
 
 
-def test_validation_rejects_bad_rows(rows: list[dict[str, object]]) -> None:
+def changed(rows: Dataset, name: str, index: int, value: object) -> Dataset:
+    cells = list(rows[name])
+    cells[index] = value
+    return {**rows, name: cells}
+
+
+def test_validation_rejects_bad_rows(rows: Dataset) -> None:
     with pytest.raises(OutputError, match="positions are not unique"):
-        parquet_bytes([*rows, rows[0]])
+        parquet_bytes({name: [*cells, cells[0]] for name, cells in rows.items()})
     with pytest.raises(OutputError, match="row 1: missing url"):
-        csv_text([{**rows[0], "url": None}, *rows[1:]])
+        csv_text(changed(rows, "url", 0, None))
+    with pytest.raises(OutputError, match="row 3: missing section, label"):
+        csv_text(changed(changed(rows, "label", 2, None), "section", 2, None))
+    with pytest.raises(OutputError, match="row 2: unknown kind 'paper'"):
+        csv_text(changed(rows, "kind", 1, "paper"))
+    with pytest.raises(OutputError, match="row 1: arXiv link without an ID"):
+        csv_text(changed(rows, "arxiv_id", 0, None))
+    with pytest.raises(OutputError, match="column year: not one cell per row"):
+        csv_text({**rows, "year": rows["year"][1:]})
     with pytest.raises(OutputError, match=r"do not fit the schema"):
-        parquet_bytes([{**rows[0], "year": "two thousand"}, *rows[1:]])
+        parquet_bytes(changed(rows, "year", 0, "two thousand"))
+
+
+def through_pandas(rows: Dataset) -> bytes:
+    """papers.parquet as pandas and pyarrow write it: the plain way, to compare against."""
+    frame = pd.DataFrame({c.name: rows[c.name] for c in COLUMNS}).astype(PANDAS_DTYPES)
+    table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
+    table = table.cast(SCHEMA.with_metadata(table.schema.metadata))
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def through_csv_rows(rows: Dataset) -> str:
+    """papers.csv written row by row with the csv module: the plain way, to compare against."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in COLUMNS])
+    for i in range(len(rows["position"])):
+        row: list[Any] = []
+        for c in COLUMNS:
+            cell = rows[c.name][i]
+            if isinstance(cell, list):
+                cell = LIST_SEPARATOR.join(cell)
+            elif hasattr(cell, "strftime"):
+                cell = cell.strftime("%Y-%m-%dT%H:%M:%SZ")
+            row.append(cell)
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def test_seed_files_are_what_pandas_and_the_csv_module_write(rows: Dataset) -> None:
+    assert parquet_bytes(rows) == through_pandas(rows)
+    assert csv_text(rows) == through_csv_rows(rows)
+
+
+TEXT = st.text(max_size=8)
+TIMES = st.datetimes(timezones=st.just(UTC))
+
+
+def cells_of(column_type: pa.DataType, nullable: bool) -> st.SearchStrategy[Any]:
+    if pa.types.is_list(column_type):
+        value: st.SearchStrategy[Any] = st.lists(TEXT, max_size=3)
+    elif pa.types.is_timestamp(column_type):
+        value = TIMES
+    elif pa.types.is_integer(column_type):
+        value = st.integers(-(2**40), 2**40)
+    else:
+        value = TEXT
+    return st.none() | value if nullable else value
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> Dataset:
+    """Any valid dataset of 1-4 rows (the list has links), nullable columns sometimes empty
+    all the way down."""
+    count = draw(st.integers(1, 4))
+    rows: Dataset = {}
+    for column in COLUMNS:
+        cells = st.lists(cells_of(column.type, column.nullable), min_size=count, max_size=count)
+        rows[column.name] = draw(st.just([None] * count) | cells if column.nullable else cells)
+    rows["position"] = list(range(1, count + 1))
+    rows["arxiv_id"] = [arxiv_id or None for arxiv_id in rows["arxiv_id"]]
+    rows["kind"] = ["web" if arxiv_id is None else "arxiv" for arxiv_id in rows["arxiv_id"]]
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=datasets())
+def test_any_dataset_is_written_as_pandas_and_the_csv_module_write_it(rows: Dataset) -> None:
+    assert (
+        pandas_metadata(rows)
+        == pq.read_schema(io.BytesIO(through_pandas(rows))).metadata[b"pandas"]
+    )
+    assert parquet_bytes(rows) == through_pandas(rows)
+    assert csv_text(rows) == through_csv_rows(rows)
 
 
 def test_unknown_papers_are_rows_without_metadata(seed_text: str) -> None:
