@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
-from bibtexparser.entrypoint import parse_string
+from bibtexparser.entrypoint import parse_string, write_string
 from bibtexparser.library import Library
-from bibtexparser.middlewares import LatexDecodingMiddleware
-from hypothesis import given
+from bibtexparser.middlewares import AddEnclosingMiddleware, LatexDecodingMiddleware
+from bibtexparser.model import Entry, Field
+from bibtexparser.writer import BibtexFormat
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pipeline.bibtex
 from pipeline.bibtex import FIELD_ORDER, bibtex_text, citation_keys, latex
 from pipeline.catalog import build_catalog
 from pipeline.models import ArxivRef, CatalogEntry, Link, Paper
@@ -192,3 +196,72 @@ def test_many_clashing_keys_stay_unique() -> None:
     assert keys["2001.00001"] == "lee2020same"
     assert keys["2001.00002"] == "lee2020sameb"
     assert keys["2001.00027"] == "lee2020samebb"
+
+
+def as_one_library(entries: list[CatalogEntry], papers: dict[str, Paper]) -> str:
+    """papers.bib the plain way: one Library, values enclosed by bibtexparser's middleware."""
+    ordered = [papers[e.arxiv_id] for e in entries if e.arxiv_id in papers]
+    ordered = list({p.arxiv_id: p for p in ordered}.values())
+    keys = citation_keys(ordered)
+    library = Library()
+    for record in ordered:
+        values = {
+            "title": latex(record.title),
+            "author": " and ".join(latex(a.name) for a in record.authors),
+            "year": str(record.published.year) if record.published else None,
+            "eprint": record.arxiv_id,
+            "archivePrefix": "arXiv",
+            "primaryClass": record.primary_category,
+            "url": f"https://arxiv.org/abs/{record.arxiv_id}",
+            "doi": record.doi,
+        }
+        fields = [Field(name, values[name]) for name in FIELD_ORDER if values[name]]
+        library.add(Entry("misc", keys[record.arxiv_id], fields))
+    bibtex_format = BibtexFormat()  # type: ignore[no-untyped-call]
+    bibtex_format.indent = "  "
+    bibtex_format.block_separator = "\n"
+    enclosing = AddEnclosingMiddleware(
+        reuse_previous_enclosing=False, enclose_integers=True, default_enclosing="{"
+    )
+    return str(write_string(library, unparse_stack=[enclosing], bibtex_format=bibtex_format))
+
+
+def test_seed_file_is_what_one_library_and_the_enclosing_middleware_write(
+    seed: tuple[list[CatalogEntry], dict[str, Paper]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries, papers = seed
+    assert bibtex_text(entries, papers) == as_one_library(entries, papers)
+    monkeypatch.setattr(pipeline.bibtex, "ENTRIES_PER_WRITE", 2)  # 31 papers: 16 slices
+    assert bibtex_text(entries, papers) == as_one_library(entries, papers)
+
+
+@settings(deadline=None)
+@given(
+    titles=st.lists(PLAIN | st.text(max_size=12), min_size=0, max_size=7),
+    per_write=st.integers(1, 3),
+)
+def test_sliced_writing_gives_what_one_library_gives(titles: list[str], per_write: int) -> None:
+    papers = {
+        f"2001.{n:05d}": paper(f"2001.{n:05d}", title, [title or "Ann Lee"], doi=title or None)
+        for n, title in enumerate(titles, start=1)
+    }
+    entries = [entry(n, arxiv_id) for n, arxiv_id in enumerate(papers, start=1)]
+    before = pipeline.bibtex.ENTRIES_PER_WRITE
+    pipeline.bibtex.ENTRIES_PER_WRITE = per_write
+    try:
+        assert bibtex_text(entries, papers) == as_one_library(entries, papers)
+    finally:
+        pipeline.bibtex.ENTRIES_PER_WRITE = before
+
+
+def ascii_words_plainly(text: str) -> list[str]:
+    """The key's words the plain way: fold, drop what is not ASCII, lowercase, split."""
+    folded = unicodedata.normalize("NFKD", text.translate(pipeline.bibtex._FOLD))
+    return re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode("ascii").lower())
+
+
+@given(text=st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_key_words_shortcuts_give_what_the_plain_way_gives(text: str) -> None:
+    assert pipeline.bibtex._ascii_words(text) == ascii_words_plainly(text)
+    plain = re.sub(r"\\[A-Za-z]+", " ", re.sub(r"\$[^$]*\$", " ", text))
+    assert pipeline.bibtex._without_tex(text) == plain
