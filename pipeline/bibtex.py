@@ -27,6 +27,7 @@ from pylatexenc.latexencode import (
     UnicodeToLatexEncoder,
 )
 
+from pipeline.bulk import gc_paused
 from pipeline.models import CatalogEntry, Paper
 
 FIELD_ORDER = ("title", "author", "year", "eprint", "archivePrefix", "primaryClass", "url", "doi")
@@ -99,11 +100,12 @@ def bibtex_text(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) ->
     bibtex_format.indent = "  "
     bibtex_format.block_separator = "\n"
     texts = []
-    for start in range(0, len(ordered), ENTRIES_PER_WRITE):
-        part = ordered[start : start + ENTRIES_PER_WRITE]
-        library = Library([_entry(paper, keys[paper.arxiv_id]) for paper in part])
-        # No middleware: the values are enclosed in braces as the entries are built (_entry).
-        texts.append(write_string(library, unparse_stack=[], bibtex_format=bibtex_format))
+    with gc_paused():  # half a million Field objects, no cycles
+        for start in range(0, len(ordered), ENTRIES_PER_WRITE):
+            part = ordered[start : start + ENTRIES_PER_WRITE]
+            library = Library([_entry(paper, keys[paper.arxiv_id]) for paper in part])
+            # No middleware: values are enclosed in braces as the entries are built (_entry).
+            texts.append(write_string(library, unparse_stack=[], bibtex_format=bibtex_format))
     # The writer puts the separator between blocks: between the slices too, then.
     return str(bibtex_format.block_separator.join(texts))
 

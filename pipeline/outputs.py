@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyarrow.pandas_compat import get_logical_type
 
+from pipeline.bulk import gc_paused
 from pipeline.cache import format_timestamp
 from pipeline.errors import OutputError
 from pipeline.models import CatalogEntry, Paper
@@ -201,8 +202,9 @@ PANDAS_DTYPES: dict[str, str] = {c.name: c.pandas_dtype for c in COLUMNS if c.pa
 def build_rows(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) -> Dataset:
     """One row per catalog link, held column by column; metadata columns stay empty for web
     links and unknown papers."""
-    papers_of_rows = [papers.get(entry.arxiv_id or "") for entry in entries]
-    return {column.name: column.cells(entries, papers_of_rows) for column in COLUMNS}
+    with gc_paused():  # a list per row for authors and categories, no cycles
+        papers_of_rows = [papers.get(entry.arxiv_id or "") for entry in entries]
+        return {column.name: column.cells(entries, papers_of_rows) for column in COLUMNS}
 
 
 def validate_rows(rows: Dataset, columns: Sequence[Column] = COLUMNS) -> None:
