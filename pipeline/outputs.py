@@ -45,6 +45,10 @@ class Column:
     of_paper: Callable[[Paper], Any] | None = None
     in_catalog: bool = False  # also a column of catalog.csv
 
+    def __post_init__(self) -> None:
+        if (self.of_entry is None) == (self.of_paper is None):
+            raise ValueError(f"column {self.name}: give exactly one of of_entry and of_paper")
+
     def cells(self, entries: Sequence[CatalogEntry], papers: Sequence[Paper | None]) -> list[Any]:
         """This column of the dataset: one cell per entry (`papers`: each entry's paper)."""
         if self.of_entry is not None:
@@ -210,10 +214,13 @@ def build_rows(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) -> 
 def validate_rows(rows: Dataset, columns: Sequence[Column] = COLUMNS) -> None:
     """Raise OutputError on missing columns, duplicate positions, missing required fields, or
     bad kinds; a bad row is named by its position (the first one, in list order)."""
-    count = len(rows.get("position", ()))
+    absent = [c.name for c in columns if c.name not in rows]
+    if absent:
+        raise OutputError(f"missing columns: {', '.join(absent)}")
+    count = len(rows["position"])
     for column in columns:
-        if len(rows.get(column.name, ())) != count:
-            raise OutputError(f"column {column.name}: not one cell per row")
+        if len(rows[column.name]) != count:
+            raise OutputError(f"column {column.name}: {len(rows[column.name])} cells, {count} rows")
     positions = rows["position"]
     if len(set(positions)) != count:
         raise OutputError("positions are not unique")

@@ -122,8 +122,10 @@ def test_validation_rejects_bad_rows(rows: Dataset) -> None:
         csv_text(changed(rows, "kind", 1, "paper"))
     with pytest.raises(OutputError, match="row 1: arXiv link without an ID"):
         csv_text(changed(rows, "arxiv_id", 0, None))
-    with pytest.raises(OutputError, match="column year: not one cell per row"):
+    with pytest.raises(OutputError, match="column year: 46 cells, 47 rows"):
         csv_text({**rows, "year": rows["year"][1:]})
+    with pytest.raises(OutputError, match="missing columns: doi"):
+        parquet_bytes({name: cells for name, cells in rows.items() if name != "doi"})
     with pytest.raises(OutputError, match=r"do not fit the schema"):
         parquet_bytes(changed(rows, "year", 0, "two thousand"))
 
