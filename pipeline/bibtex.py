@@ -201,8 +201,15 @@ def base_key(paper: Paper) -> str:
     """surname + year + first title word, ASCII, lowercase."""
     surname = _surname(paper.authors[0].name) if paper.authors else ""
     year = str(paper.published.year) if paper.published else ""
-    words = _ascii_words(_without_tex(paper.title))
-    return (surname or "anon") + year + next((w for w in words if w not in STOP_WORDS), "")
+    return (surname or "anon") + year + _first_word(paper.title)
+
+
+def _first_word(title: str) -> str:
+    """The title's first word that is no stop word, TeX left out (ASCII, lowercase)."""
+    for match in _WORD.finditer(_ascii_lower(_without_tex(title))):  # stops at that word
+        if (word := match.group()) not in STOP_WORDS:
+            return word
+    return ""
 
 
 def _surname(name: str) -> str:
@@ -223,8 +230,12 @@ def _without_tex(text: str) -> str:
 
 
 def _ascii_words(text: str) -> list[str]:
+    return _WORD.findall(_ascii_lower(text))
+
+
+def _ascii_lower(text: str) -> str:
     # Folding only changes non-ASCII text (most titles and names are ASCII already).
     if not text.isascii():
         folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
         text = folded.encode("ascii", "ignore").decode("ascii")
-    return _WORD.findall(text.lower())
+    return text.lower()

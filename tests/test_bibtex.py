@@ -265,3 +265,5 @@ def test_key_words_shortcuts_give_what_the_plain_way_gives(text: str) -> None:
     assert pipeline.bibtex._ascii_words(text) == ascii_words_plainly(text)
     plain = re.sub(r"\\[A-Za-z]+", " ", re.sub(r"\$[^$]*\$", " ", text))
     assert pipeline.bibtex._without_tex(text) == plain
+    words = [w for w in ascii_words_plainly(plain) if w not in pipeline.bibtex.STOP_WORDS]
+    assert pipeline.bibtex._first_word(text) == (words[0] if words else "")
