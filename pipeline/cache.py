@@ -102,7 +102,7 @@ def load_cache(text: str, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
                 continue
             try:
                 paper = record_to_paper(json.loads(line))
-            except (ValueError, KeyError, TypeError) as error:
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
                 raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
             papers[paper.arxiv_id] = paper
     give_back_freed_memory()  # the records, read and dropped

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.cache import dump_cache, load_cache, merge_fetched
+from pipeline.cache import dump_cache, load_cache, merge_fetched, paper_to_record
+from pipeline.errors import CacheError
 from pipeline.models import Author, Paper
 from pipeline.snapshot import papers_from_snapshot
 from tests.conftest import REPO, SNAPSHOT
@@ -113,3 +116,10 @@ def test_any_papers_round_trip_through_the_cache_file(papers: list[Paper]) -> No
     assert load_cache(text) == {p.arxiv_id: p for p in papers}
     assert dump_cache(reversed(papers)) == text
     assert text.count("\n") == len(papers)
+
+
+def test_a_timestamp_that_is_no_string_is_a_bad_line() -> None:
+    record = paper_to_record(snapshot_papers()[0]) | {"published": 3}
+    text = dump_cache(snapshot_papers()[1:2]) + json.dumps(record) + "\n"
+    with pytest.raises(CacheError, match=r"cache.jsonl:2: not a valid cache record"):
+        load_cache(text, Path("cache.jsonl"))
