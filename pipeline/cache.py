@@ -7,16 +7,20 @@ changed paper; fixed key order and sorting make the same papers give the same by
 from __future__ import annotations
 
 import functools
+import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from pipeline.atom import abs_url, parse_timestamp, pdf_url
 from pipeline.bulk import gc_paused, give_back_freed_memory
 from pipeline.errors import CacheError
+from pipeline.files import decode_text
 from pipeline.models import Author, Paper
 
 DEFAULT_CACHE_PATH = Path("data/arxiv-cache.jsonl")
@@ -91,21 +95,114 @@ def record_to_paper(record: Mapping[str, Any]) -> Paper:
 _timestamp = functools.lru_cache(maxsize=4096)(parse_timestamp)
 
 
-def load_cache(text: str, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
-    """Parse the cache file's text; a bad line raises CacheError naming file and line."""
+def load_cache(data: str | bytes, path: Path = DEFAULT_CACHE_PATH) -> dict[str, Paper]:
+    """Parse the cache file (its bytes or text); a bad line raises CacheError naming file and line.
+
+    Lines as `dump_cache` writes them take a fast path; a file with any other line (bad, or
+    only written differently) is read again the plain way, which gives its error or its papers.
+    """
+    with gc_paused():
+        papers = _load_as_written(data)
+        if papers is None:
+            text = data if isinstance(data, str) else decode_text(data, path)
+            papers = _load_plainly(text, path)
+    give_back_freed_memory()  # the records, read and dropped
+    return papers
+
+
+def _load_plainly(text: str, path: Path) -> dict[str, Paper]:
     # Split on "\n" only: str.splitlines() also breaks at U+0085 and U+2028, which JSON
     # strings (ensure_ascii off) may hold.
     papers: dict[str, Paper] = {}
-    with gc_paused():
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                paper = record_to_paper(json.loads(line))
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
-                raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
-            papers[paper.arxiv_id] = paper
-    give_back_freed_memory()  # the records, read and dropped
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            paper = record_to_paper(json.loads(line))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
+        papers[paper.arxiv_id] = paper
+    return papers
+
+
+# The fast path: msgspec decodes and type-checks each line in C into a record, which it
+# then turns into a Paper (and its author records into Authors) in C as well; Python only
+# makes the authors given by name and the timestamps. Where a line is not as `dump_cache`
+# writes it, the types below refuse it, for the plain path to read (which may still accept
+# it: a missing optional field, a bare date, an author object without affiliations...).
+class _AuthorRecord(msgspec.Struct, gc=False):
+    name: str
+    affiliations: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)]
+
+
+_Url = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class _Record(msgspec.Struct, gc=False):
+    arxiv_id: str
+    latest_version: int | None
+    title: str
+    authors: tuple[str | _AuthorRecord, ...]
+    abstract: str | None
+    published: str | None
+    updated: str | None
+    primary_category: str | None
+    categories: tuple[str, ...]
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    abs_url: _Url
+    pdf_url: _Url
+    source: Literal["arxiv-api", "snapshot"]
+    fetched_at: str | None
+    unverified: tuple[str, ...]
+
+
+_decode_record = msgspec.json.Decoder(_Record).decode
+
+
+class _NotAsWritten(Exception):
+    """A line the fast path leaves to the plain one."""
+
+
+def _load_as_written(data: str | bytes) -> dict[str, Paper] | None:
+    """The papers, if every line is a record as `dump_cache` writes it; None otherwise."""
+    if isinstance(data, str):  # (a lone surrogate makes bad UTF-8: the plain path's to judge)
+        data = data.encode("utf-8", "surrogatepass")
+    # Timestamps repeat (a batch's fetched_at, a first version's published and updated):
+    # each distinct one is parsed once, and the papers share it.
+    moments: dict[str | None, datetime | None] = {None: None}
+
+    def moment(text: str | None) -> datetime | None:
+        value = moments.get(text)
+        if value is None and text is not None:
+            value = datetime.fromisoformat(text)
+            # dump_cache writes whole seconds in UTC ("Z"); the plain path reads a naive
+            # time as UTC, converts an offset and keeps fractions: left to it.
+            if value.tzinfo is not UTC or value.microsecond:
+                raise _NotAsWritten
+            moments[text] = value
+        return value
+
+    papers: dict[str, Paper] = {}
+    # Line by line, as the plain path reads them (in UTF-8 a "\n" byte is only ever a
+    # newline); each record is dropped before the next is made, so they leave no holes.
+    for line in io.BytesIO(data):
+        if not line.strip():
+            continue
+        try:
+            record = _decode_record(line)
+            published, updated = moment(record.published), moment(record.updated)
+            fetched_at = moment(record.fetched_at)
+        except (ValueError, _NotAsWritten):  # msgspec.DecodeError is a ValueError
+            return None
+        # The record now takes the values the Paper holds (its types say what the file holds).
+        record.published, record.updated = published, updated  # type: ignore[assignment]
+        record.fetched_at = fetched_at  # type: ignore[assignment]
+        authors = [Author(a) if isinstance(a, str) else a for a in record.authors]
+        record.authors = tuple(authors)  # type: ignore[arg-type]
+        paper = msgspec.convert(record, Paper, from_attributes=True)
+        papers[paper.arxiv_id] = paper
     return papers
 
 

@@ -17,7 +17,7 @@ from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.config import Options
 from pipeline.errors import InputError
 from pipeline.fetch import ArxivClient, Transport, fetch_papers
-from pipeline.files import atomic_write, read_text, write_all
+from pipeline.files import atomic_write, read_bytes, read_text, write_all
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, catalog_csv, csv_text, outputs_readme, parquet_bytes
 from pipeline.parse import parse_links
@@ -107,7 +107,7 @@ def read_cache(path: Path) -> dict[str, Paper]:
     """The cache file's papers by arXiv ID; empty when there is no cache yet."""
     if not path.exists():
         return {}
-    return load_cache(read_text(path), path)
+    return load_cache(read_bytes(path), path)
 
 
 def _fetch(

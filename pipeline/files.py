@@ -9,19 +9,28 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 
-__all__ = ["InputError", "atomic_write", "read_text", "write_all"]
+__all__ = ["InputError", "atomic_write", "decode_text", "read_bytes", "read_text", "write_all"]
 
 
 def read_text(path: Path) -> str:
     """The UTF-8 text of `path`, or an InputError that names the file (and line for bad bytes)."""
+    return decode_text(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of `path`, or an InputError that names the file."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """`data`, read from `path`, as text: an InputError naming line and column if not UTF-8."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

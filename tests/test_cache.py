@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.cache import dump_cache, load_cache, merge_fetched, paper_to_record
+from pipeline.cache import (
+    _load_as_written,
+    _load_plainly,
+    dump_cache,
+    load_cache,
+    merge_fetched,
+    paper_to_record,
+)
 from pipeline.errors import CacheError
 from pipeline.models import Author, Paper
 from pipeline.snapshot import papers_from_snapshot
@@ -114,6 +122,7 @@ papers_strategy = st.builds(
 def test_any_papers_round_trip_through_the_cache_file(papers: list[Paper]) -> None:
     text = dump_cache(papers)
     assert load_cache(text) == {p.arxiv_id: p for p in papers}
+    assert _load_as_written(text) == {p.arxiv_id: p for p in papers}  # the fast path
     assert dump_cache(reversed(papers)) == text
     assert text.count("\n") == len(papers)
 
@@ -123,3 +132,85 @@ def test_a_timestamp_that_is_no_string_is_a_bad_line() -> None:
     text = dump_cache(snapshot_papers()[1:2]) + json.dumps(record) + "\n"
     with pytest.raises(CacheError, match=r"cache.jsonl:2: not a valid cache record"):
         load_cache(text, Path("cache.jsonl"))
+
+
+# Lines as dump_cache writes them take msgspec's fast path; every other line must be read
+# exactly as the plain path (json + record_to_paper) reads it, error message included.
+_TIMESTAMPS = [
+    "2017-06-12T17:57:34Z",
+    "2017-06-12T17:57:34+00:00",
+    "2017-06-12T17:57:34-00:00",
+    "2017-06-12 17:57:34Z",
+    "2017-06-12t17:57:34Z",
+    "2017-06-12T17:57:34z",  # RFC 3339 allows it; fromisoformat does not
+    "2017-06-12T17:57:34",  # naive: UTC on the plain path
+    "2017-06-12T19:57:34+02:00",  # converted to UTC on the plain path
+    "2017-06-12T17:57:34.5Z",
+    "2017-06-12T17:57:34.0Z",
+    "2017-06-12T17:57:34.1234567Z",
+    "2017-06-12",  # a bare date
+    "2017-06-12T23:59:60Z",
+    "yesterday",
+    "",
+]
+_ODD_VALUES: st.SearchStrategy[object] = st.sampled_from(
+    [None, "", "3", 3, 3.0, True, [], ["x"], {}, "other", "snapshot", *_TIMESTAMPS]
+)
+_ODD_AUTHORS = st.lists(
+    st.sampled_from(
+        [
+            "A. Name",
+            {"name": "A. Name"},
+            {"name": "A. Name", "affiliations": []},
+            {"name": "A. Name", "affiliations": ["Lab"]},
+            {"name": 5, "affiliations": ["Lab"]},
+            {"affiliations": ["Lab"]},
+            7,
+            None,
+        ]
+    ),
+    max_size=3,
+)
+
+
+@st.composite
+def _cache_line(draw: st.DrawFn) -> str:
+    """A line of a cache file: mostly as written, often changed a little, sometimes broken."""
+    paper = draw(papers_strategy)
+    record = paper_to_record(paper)
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(sorted(record)))
+        change = draw(st.sampled_from(["drop", "odd", "timestamp", "authors"]))
+        if change == "drop":
+            record.pop(key, None)
+        elif change == "odd":
+            record[key] = draw(_ODD_VALUES)
+        elif change == "timestamp":
+            record[draw(st.sampled_from(["published", "updated", "fetched_at"]))] = draw(
+                st.sampled_from(_TIMESTAMPS)
+            )
+        else:
+            record["authors"] = draw(_ODD_AUTHORS)
+    line = json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+    layout = draw(st.sampled_from(["line"] * 12 + ["split", "twice", "blank", "space", "nbsp"]))
+    if layout == "split":  # one record over several lines
+        return json.dumps(record, ensure_ascii=False, indent=1)
+    if layout == "twice":  # two records on one line
+        return f"{line} {line}"
+    return {"blank": "", "space": "  \t", "nbsp": "\u00a0"}.get(layout, line)
+
+
+def _load(load: Callable[[], dict[str, Paper]]) -> dict[str, Paper] | str:
+    try:
+        return load()
+    except CacheError as error:
+        return str(error)
+
+
+@given(st.lists(_cache_line(), max_size=6), st.sampled_from(["\n", "\r\n"]))
+def test_the_fast_path_reads_every_file_as_the_plain_path(lines: list[str], end: str) -> None:
+    text = "".join(line + end for line in lines)
+    path = Path("cache.jsonl")
+    plain = _load(lambda: _load_plainly(text, path))
+    assert _load(lambda: load_cache(text.encode(), path)) == plain
+    assert _load(lambda: load_cache(text, path)) == plain
