@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the garbage collector while a stage builds many objects.
+    """Pause the garbage collector while a stage (or a whole enrich run) builds many objects.
 
     Parsing a long list or loading its cache makes millions of small objects and no
     reference cycles; with the collector on, each full collection re-scans every live
