@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from pipeline.atom import abs_url, parse_timestamp, pdf_url
-from pipeline.bulk import gc_paused, give_back_freed_memory
+from pipeline.bulk import gc_paused
 from pipeline.errors import CacheError
 from pipeline.files import decode_text
 from pipeline.models import Author, Paper
@@ -106,7 +106,6 @@ def load_cache(data: str | bytes, path: Path = DEFAULT_CACHE_PATH) -> dict[str, 
         if papers is None:
             text = data if isinstance(data, str) else decode_text(data, path)
             papers = _load_plainly(text, path)
-    give_back_freed_memory()  # the records, read and dropped
     return papers
 
 

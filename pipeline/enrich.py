@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from pipeline.bibtex import bibtex_text
-from pipeline.bulk import gc_paused
+from pipeline.bulk import gc_paused, give_back_freed_memory
 from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.config import Options
@@ -122,7 +122,11 @@ def read_cache(path: Path) -> dict[str, Paper]:
     """The cache file's papers by arXiv ID; empty when there is no cache yet."""
     if not path.exists():
         return {}
-    return load_cache(read_bytes(path), path)
+    papers = load_cache(read_bytes(path), path)
+    # The records and lines read, and the file's bytes, dropped only now (glibc keeps
+    # 65 MB of the 100 000-link bench's otherwise).
+    give_back_freed_memory()
+    return papers
 
 
 def _fetch(
