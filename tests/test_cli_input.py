@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cache import dump_cache
 from pipeline.cli import main
+from pipeline.snapshot import papers_from_snapshot
+from tests.conftest import SNAPSHOT
 
 
 def run(tmp_path: Path, readme: Path, *extra: str) -> int:
@@ -65,6 +68,29 @@ def test_corrupt_cache_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     (tmp_path / "cache.jsonl").write_text('{"arxiv_id": "1"}\n{not json\n', encoding="utf-8")
     assert run(tmp_path, readme) == 2
     assert "cache.jsonl:1: not a valid cache record" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "expected"),
+    [
+        (b"caf\xe9 latin-1\n", "cache.jsonl:2:4: not UTF-8"),
+        (b'{"arxiv_id": "1"}\x00\n', "cache.jsonl:2:18: NUL byte"),
+        (b'{"arxiv_id": "1", "authors": [3]}\n', "cache.jsonl:2: not a valid cache record"),
+    ],
+)
+def test_a_bad_line_after_good_ones_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad_line: bytes, expected: str
+) -> None:
+    # The cache is read as bytes; a good first line takes the fast path, the bad one must
+    # still be named as the plain reading names it.
+    readme = tmp_path / "README.md"
+    readme.write_text("- [a](https://arxiv.org/abs/1706.03762)\n", encoding="utf-8")
+    good = dump_cache(papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))[:1])
+    (tmp_path / "cache.jsonl").write_bytes(good.encode() + bad_line)
+    assert run(tmp_path, readme) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert expected in err
 
 
 def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
