@@ -26,14 +26,30 @@ _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _DATE = r" · (?:(?:" + "|".join(_MONTHS) + r") \d{4}|undated)"
 # What this module writes after a link; matched only right after the link it belongs to.
 # Text written between the separators: escaped characters, the comment before an e-mail's
-# `@`, anything else but markup (so that the Markdown form never reads into the HTML one).
-_INERT = r"(?:\\.|<!-- -->|[^<\\\n])"
-_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?" + _INERT + "*?" + _DATE)
-_OWN_HTML_METADATA = re.compile(r" — (?:<em>" + _INERT + "+</em> · )?" + _INERT + "*?" + _DATE)
+# `@`, anything else but markup (so that the Markdown form never reads into the HTML one):
+# `(?:\\.|<!-- -->|[^<\\\n])`. The patterns are, plainly written,
+#   " — (?:\*(?:\\.|[^*\\\n])+\* · )?" + inert + "*?" + _DATE              (Markdown)
+#   " — (?:<em>" + inert + "+</em> · )?" + inert + "*?" + _DATE                (HTML)
+# and are written below so that a run of plain characters is one repeat of a character
+# class, several times faster in `re` (a README has one suffix per paper):
+# `(?:x|y)+` as `(?!empty)x*(?:yx*)*` and `(?:x|y)*?` as `(?:x*?y)*?x*?`. Each position
+# starts at most one of the alternatives, so both forms try the same positions in the
+# same order; tests/test_render_fast_paths.py checks them against the plain forms.
+_PLAIN = r"[^<\\\n]"
+_MARKUP = r"(?:\\.|<!-- -->)"
+_INERT_LAZY = "(?:" + _PLAIN + "*?" + _MARKUP + ")*?" + _PLAIN + "*?"
+_INERT_RUN = _PLAIN + "*(?:" + _MARKUP + _PLAIN + "*)*"
+_OWN_METADATA = re.compile(r" — (?:\*(?!\*)[^*\\\n]*(?:\\.[^*\\\n]*)*\* · )?" + _INERT_LAZY + _DATE)
+_OWN_HTML_METADATA = re.compile(
+    r" — (?:<em>(?!</em>)" + _INERT_RUN + "</em> · )?" + _INERT_LAZY + _DATE
+)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 # GitHub links `scheme:...` (the `:` starts it), `www.` and e-mail addresses; parse.py
 # reads `arXiv:ID` as an entry and `//host` as a link. Each is broken where it starts.
-_LINK_STARTS = re.compile(r"(?<=\w):(?=\S)|(?<=www)\.|//", re.IGNORECASE)
+# Each alternative starts with its character (the look-behind after it), so that `re`
+# skips to the candidates instead of trying every position (the same matches as
+# `(?<=\w):(?=\S)|(?<=www)\.|//`).
+_LINK_STARTS = re.compile(r":(?<=\w:)(?=\S)|\.(?<=www\.)|//", re.IGNORECASE)
 # cmark-gfm finds e-mail addresses in the text after escapes are resolved, so an escape
 # cannot break one; an empty HTML comment before the `@` does (and renders as nothing).
 _EMAIL_AT = re.compile(r"(?<=[\w.+-])@")
@@ -70,23 +86,32 @@ def render_readme(
     plans = _plan(lines, entries, papers)
     unplaced: list[Link] = []
     joined: dict[int, int] = {}  # position -> lines removed by joining its link text
+    # Lines from this index on may have been edited; a block above it is as planned, so
+    # the place of the link found when planning still holds there.
+    edited_from = len(lines)
     # Bottom-up, so that joining a two-line link text never shifts a link still to edit.
-    for link, suffix in sorted(plans, key=lambda plan: -plan[0].position):
+    for link, suffix, planned_span in sorted(plans, key=lambda plan: -plan[0].position):
         if link.position in skip:
             continue
         first, last = link.line - 1, max(link.item_end, link.line)
         block = "\n".join(lines[first:last])
-        edited = _annotate(block, link, suffix, references.get(link.url, ()))
-        if edited is None:
+        span = planned_span if last <= edited_from else _link_span(block, link.url)
+        span = span or _reference_span(block, references.get(link.url, ()))
+        if span is None:
             if suffix:
                 unplaced.append(link)
+            continue
+        edited = _annotate(block, span, suffix)
+        if edited == block:  # the steady state: the suffix is already there
+            joined[link.position] = 0
             continue
         new_lines = edited.split("\n")
         joined[link.position] = (last - first) - len(new_lines)
         lines[first:last] = new_lines
+        edited_from = min(edited_from, first)
     placed, line_of = {}, {}
     shift = 0
-    for link, suffix in plans:  # in document order
+    for link, suffix, _ in plans:  # in document order
         line_of[link.position] = link.line - shift
         if link.position in joined:
             if suffix:
@@ -96,16 +121,20 @@ def render_readme(
     return Rendered("\n".join(lines), unplaced, placed, line_of)
 
 
+_Span = tuple[int, int, bool]  # start, end, written as an HTML `<a href>`
+
+
 def _plan(
     lines: Sequence[str],
     entries: Sequence[CatalogEntry],
     papers: Mapping[str, Paper],
-) -> list[tuple[Link, str]]:
-    """(link, suffix to write after it) for each arXiv link with a paper, in document order.
+) -> list[tuple[Link, str, _Span | None]]:
+    """(link, suffix to write after it, where `_link_span` finds the link in its block) for
+    each arXiv link with a paper, in document order.
 
     A later link to a paper already annotated in the same item gets "" (its old suffix goes).
     """
-    plans: list[tuple[Link, str]] = []
+    plans: list[tuple[Link, str, _Span | None]] = []
     seen: set[tuple[int, int, str]] = set()
     item_words: dict[tuple[int, int], str] = {}
     for entry in entries:
@@ -113,43 +142,44 @@ def _plan(
         paper = papers.get(entry.arxiv_id or "")
         if paper is None:
             continue
-        if _HEADING.match(lines[link.line - 1]):
+        line = lines[link.line - 1]
+        if "#" in line[:4] and _HEADING.match(line):
             continue  # a heading names its section; metadata there would rename it
+        span = _link_span("\n".join(lines[link.line - 1 : max(link.item_end, link.line)]), link.url)
         item = (link.item_start, link.item_end)
         key = (*item, paper.arxiv_id)
         if key in seen:
-            plans.append((link, ""))
+            plans.append((link, "", span))
             continue
         seen.add(key)
         if item not in item_words:
             item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
         says_title = _contains_title(item_words[item], paper.title)
-        html_suffix = _is_anchor(lines, link)
         # The item holds the link's label, so this also covers a label that is the title.
         suffix = metadata_suffix(
-            "", paper, html=html_suffix, html_block=link.in_html_block, title=not says_title
+            "",
+            paper,
+            html=span is not None and span[2],  # after an `<a href>`, the metadata is HTML
+            html_block=link.in_html_block,
+            title=not says_title,
         )
-        plans.append((link, suffix))
+        plans.append((link, suffix, span))
     return plans
 
 
 def _item_words(item_lines: Sequence[str]) -> str:
     """The words of a list item as a person wrote it (this module's suffixes removed)."""
     text = "\n".join(item_lines)
-    text = _OWN_HTML_METADATA.sub(" ", _OWN_METADATA.sub(" ", text))
+    if " — " in text:  # where each of this module's suffixes starts
+        text = _OWN_METADATA.sub(" ", text)
+        if " — " in text:
+            text = _OWN_HTML_METADATA.sub(" ", text)
     return " " + " ".join(_words(html.unescape(text))) + " "
 
 
 def _contains_title(item_words: str, title: str) -> bool:
     title_words = " ".join(_words(title))
     return bool(title_words) and f" {title_words} " in item_words
-
-
-def _is_anchor(lines: Sequence[str], link: Link) -> bool:
-    """True when the link is written as an HTML `<a href>` (its metadata is HTML then)."""
-    block = "\n".join(lines[link.line - 1 : max(link.item_end, link.line)])
-    found = _link_span(block, link.url)
-    return found is not None and found[2]
 
 
 def metadata_suffix(
@@ -172,24 +202,26 @@ def metadata_suffix(
     return " — " + SEPARATOR.join(parts)
 
 
-def _annotate(block: str, link: Link, suffix: str, labels: Sequence[str] = ()) -> str | None:
-    """Insert `suffix` after the link's source in `block` (which starts on the link's line).
+_LINE_BREAK = re.compile(r"[ \t\r]*\n[ \t]*")
+
+
+def _annotate(block: str, span: _Span, suffix: str) -> str:
+    """Insert `suffix` after the link written at `span` in `block`.
 
     A link inside literal brackets or parentheses (`[[Paper](url)]`, `([pdf](url))`) gets
     it after the closing one. An empty suffix removes this module's earlier one.
     """
-    span = _link_span(block, link.url) or _reference_span(block, labels)
-    if span is None:
-        return None
     start, end, _ = span
     end = _group_end(block, start, end)
-    # A link text wrapped over lines becomes one line; nothing else in it changes.
-    source = re.sub(r"[ \t\r]*\n[ \t]*", " ", block[start:end])
-    rest = block[end:]
-    previous = _OWN_METADATA.match(rest) or _OWN_HTML_METADATA.match(rest)
-    if previous:
-        rest = rest[previous.end() :]
-    return block[:start] + source + suffix + rest
+    previous = _OWN_METADATA.match(block, end) or _OWN_HTML_METADATA.match(block, end)
+    rest = previous.end() if previous else end
+    source = block[start:end]
+    if "\n" not in source:
+        if rest - end == len(suffix) and block.startswith(suffix, end):
+            return block  # already written exactly
+    else:  # a link text wrapped over lines becomes one line; nothing else in it changes
+        source = _LINE_BREAK.sub(" ", source)
+    return block[:start] + source + suffix + block[rest:]
 
 
 # Emphasis around a link: the metadata goes after it, not inside the bold.
@@ -200,14 +232,16 @@ def _group_end(block: str, start: int, end: int) -> int:
     """Where the group around the link at `start:end` ends: past the `]` or `)` of literal
     brackets right around it, and past emphasis wrapped right around it; else `end`."""
     while True:
-        wrapper = next(
-            (
-                w
-                for w in _WRAPPERS
-                if block[start - len(w) : start] == w == block[end : end + len(w)]
-            ),
-            None,
-        )
+        wrapper = None
+        if start and block[start - 1] in "*_~":  # else none of _WRAPPERS ends at `start`
+            wrapper = next(
+                (
+                    w
+                    for w in _WRAPPERS
+                    if block[start - len(w) : start] == w == block[end : end + len(w)]
+                ),
+                None,
+            )
         if wrapper and start >= len(wrapper):
             start, end = start - len(wrapper), end + len(wrapper)
             continue
@@ -246,9 +280,11 @@ def _link_span(block: str, url: str) -> tuple[int, int, bool] | None:
     `[text](url)` or `<a href="url">...</a>` (whichever comes first), else `<url>` or the
     bare URL.
     """
-    spans = [s for s in (_markdown_span(block, url), _anchor_span(block, url)) if s]
-    if spans:
-        return min(spans)
+    markdown, anchor = _markdown_span(block, url), _anchor_span(block, url)
+    if markdown and anchor:
+        return min(markdown, anchor)
+    if markdown or anchor:
+        return markdown or anchor
     for pattern in (f"<{url}>", url):
         found = block.find(pattern)
         if found >= 0:
@@ -314,6 +350,8 @@ _IMAGE = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\([^)]*\)|<img\b[^>]*>", re.IGNOREC
 
 def _only_images(link_text: str) -> bool:
     """True for the text of a badge: one or more images and nothing else."""
+    if "!" not in link_text and "<" not in link_text:
+        return False  # each image starts with one of them
     return bool(_IMAGE.search(link_text)) and not _IMAGE.sub("", link_text).strip()
 
 
@@ -340,6 +378,16 @@ def _anchor_span(block: str, url: str) -> tuple[int, int, bool] | None:
 
 def _opening_bracket(text: str, closing: int) -> int | None:
     """The `[` that the `]` at `closing` closes, skipping nested and escaped brackets."""
+    # The common case in one search: no other bracket in between, none escaped.
+    opening = text.rfind("[", 0, closing)
+    if (
+        opening >= 0
+        and text[closing] == "]"
+        and text[closing - 1] != "\\"
+        and (opening == 0 or text[opening - 1] != "\\")
+        and text.find("]", opening, closing) < 0
+    ):
+        return opening
     depth = 0
     for index in range(closing, -1, -1):
         char = text[index]
@@ -357,11 +405,11 @@ def _opening_bracket(text: str, closing: int) -> int | None:
 
 def author_line(names: Sequence[str]) -> str:
     """ "Vaswani et al." for more than three authors, else their surnames joined."""
-    surnames = [surname(n) for n in names]
-    if not surnames:
+    if not names:
         return "unknown authors"
-    if len(surnames) > 3:
-        return f"{surnames[0]} et al."
+    if len(names) > 3:
+        return f"{surname(names[0])} et al."
+    surnames = [surname(n) for n in names]
     if len(surnames) == 1:
         return surnames[0]
     return ", ".join(surnames[:-1]) + " and " + surnames[-1]
@@ -369,6 +417,11 @@ def author_line(names: Sequence[str]) -> str:
 
 def surname(name: str) -> str:
     """The family name of "Peter H. N. de With" is "de With"; of "Quoc V. Le", "Le"."""
+    last_two = name.rsplit(None, 2)[-2:]
+    if len(last_two) == 2 and last_two[0] not in _PARTICLES:
+        family = last_two[1].rstrip(",")
+        if family.lower() not in _SUFFIXES:  # the common case, in two splits fewer
+            return family
     words = name.split()
     while len(words) > 1 and words[-1].lower().rstrip(",") in _SUFFIXES:
         words.pop()
@@ -382,6 +435,8 @@ def surname(name: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Backslash-escape what Markdown would read as markup, so the text renders as written."""
+    if _MARKDOWN_SPECIAL.search(text) is None:
+        return text  # most titles and names: a search is cheaper than a substitution
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 

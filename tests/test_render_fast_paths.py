@@ -13,7 +13,55 @@ from difflib import SequenceMatcher
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.render import _quick_ratio, _words
+from pipeline.render import (
+    _DATE,
+    _LINK_STARTS,
+    _OWN_HTML_METADATA,
+    _OWN_METADATA,
+    _PARTICLES,
+    _SUFFIXES,
+    _opening_bracket,
+    _quick_ratio,
+    _words,
+    surname,
+)
+
+# The patterns as first written: one alternation per character.
+_INERT = r"(?:\\.|<!-- -->|[^<\\\n])"
+PLAIN_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?" + _INERT + "*?" + _DATE)
+PLAIN_OWN_HTML_METADATA = re.compile(r" — (?:<em>" + _INERT + "+</em> · )?" + _INERT + "*?" + _DATE)
+PLAIN_LINK_STARTS = re.compile(r"(?<=\w):(?=\S)|(?<=www)\.|//", re.IGNORECASE)
+
+# Pieces of this module's suffixes and of what surrounds them, and single characters
+# that matter to the patterns.
+SUFFIX_PIECES = [" — ", " · ", "*", "\\", "\n", "<", "<em>", "</em>", "<!-- -->", "<!--"]
+SUFFIX_PIECES += [" · Jan 2021", " · undated", "Jan 2021", " · May 20", "x", " ", "é", "]("]
+suffix_like = st.lists(st.sampled_from(SUFFIX_PIECES), max_size=14).map("".join)
+
+
+PAIRS = [(_OWN_METADATA, PLAIN_OWN_METADATA), (_OWN_HTML_METADATA, PLAIN_OWN_HTML_METADATA)]
+
+
+@given(suffix_like)
+def test_own_metadata_patterns_match_as_their_plain_forms(text: str) -> None:
+    for fast, plain in PAIRS:
+        assert fast.sub(" ", text) == plain.sub(" ", text)
+        for start in range(len(text) + 1):
+            found, expected = fast.match(text, start), plain.match(text, start)
+            assert (found and found.span()) == (expected and expected.span())
+
+
+link_like = st.lists(
+    st.sampled_from(["w", "W", "www", "WwW", ".", ":", "/", "//", " ", "a", "_", "1", "é", "\n"]),
+    max_size=12,
+).map("".join)
+
+
+@given(link_like)
+def test_link_starts_match_as_their_plain_form(text: str) -> None:
+    assert [m.span() for m in _LINK_STARTS.finditer(text)] == [
+        m.span() for m in PLAIN_LINK_STARTS.finditer(text)
+    ]
 
 
 def plain_words(text: str) -> list[str]:
@@ -23,6 +71,27 @@ def plain_words(text: str) -> list[str]:
 @given(st.one_of(st.text(), st.text(st.characters(max_codepoint=127))))
 def test_words_are_the_plain_regex_words(text: str) -> None:
     assert _words(text) == plain_words(text)
+
+
+def plain_opening_bracket(text: str, closing: int) -> int | None:
+    depth = 0
+    for index in range(closing, -1, -1):
+        char = text[index]
+        if index > 0 and text[index - 1] == "\\":
+            continue
+        if char == "]":
+            depth += 1
+        elif char == "[":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+@given(st.text(alphabet="[]\\a(", min_size=1, max_size=14), st.data())
+def test_opening_bracket_is_the_plain_backward_scan(text: str, data: st.DataObject) -> None:
+    closing = data.draw(st.integers(0, len(text) - 1))
+    assert _opening_bracket(text, closing) == plain_opening_bracket(text, closing)
 
 
 word = st.text(alphabet="abcdefgh", max_size=9)
@@ -35,3 +104,25 @@ def test_quick_ratio_is_difflibs(first: str, second: str) -> None:
     assert (
         _quick_ratio(letters, second, total) == SequenceMatcher(None, first, second).quick_ratio()
     )
+
+
+def plain_surname(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[-1].lower().rstrip(",") in _SUFFIXES:
+        words.pop()
+    if not words:
+        return name.strip()
+    index = len(words) - 1
+    while index > 0 and words[index - 1] in _PARTICLES:
+        index -= 1
+    return " ".join(words[index:]).rstrip(",")
+
+
+name_part = st.sampled_from(
+    ["Ada", "Le", "de", "van", "der", "Jr.", "JR", "III", "iv", ",", "x,", " ", "\t"]
+)
+
+
+@given(st.lists(name_part, max_size=6).map(" ".join))
+def test_surname_is_the_plain_rule(name: str) -> None:
+    assert surname(name) == plain_surname(name)
