@@ -448,8 +448,12 @@ def inert_markdown(text: str) -> str:
     """
     escaped = escape_markdown(" ".join(text.split()))
     if ":" in escaped or "/" in escaped or "." in escaped:
-        escaped = _LINK_STARTS.sub(lambda m: "".join("\\" + c for c in m.group(0)), escaped)
+        escaped = _LINK_STARTS.sub(_escape_each, escaped)
     return _EMAIL_AT.sub("<!-- -->@", escaped) if "@" in escaped else escaped
+
+
+def _escape_each(match: re.Match[str]) -> str:
+    return "".join("\\" + char for char in match.group(0))
 
 
 def escape_html(text: str) -> str:
