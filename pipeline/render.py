@@ -484,8 +484,9 @@ def label_names_title(label: str, title: str) -> bool:
 
 
 def _names_title(label_words: Sequence[str], title_words: Sequence[str]) -> bool:
-    title_text = " ".join(title_words)
-    return bool(title_text) and title_text in " ".join(label_words)
+    if not title_words or len(title_words) > len(label_words):
+        return False  # the joined title would hold more spaces than the joined label
+    return " ".join(title_words) in " ".join(label_words)
 
 
 def possible_typos(label: str, title: str) -> list[tuple[str, str]]:
@@ -519,8 +520,7 @@ def _nearest(word: str, candidates: Sequence[str], cutoff: float) -> str | None:
     and the letters-in-common bound `quick_ratio` computes (first a cruder, cheaper form of
     it), all without building a matcher.
     """
-    letters = {letter: word.count(letter) for letter in set(word)}
-    in_word = letters.__contains__
+    in_word = set(word).__contains__
     length = len(word)
     best, best_ratio = None, -1.0
     for candidate in candidates:
@@ -530,7 +530,7 @@ def _nearest(word: str, candidates: Sequence[str], cutoff: float) -> str | None:
         # The letters in common are at most the candidate's letters that occur in `word`.
         if total and 2.0 * sum(map(in_word, candidate)) / total < cutoff:
             continue
-        if _quick_ratio(letters, candidate, total) < cutoff:
+        if _quick_ratio(word, candidate) < cutoff:
             continue
         ratio = SequenceMatcher(None, word, candidate).ratio()
         if ratio > best_ratio:
@@ -538,9 +538,9 @@ def _nearest(word: str, candidates: Sequence[str], cutoff: float) -> str | None:
     return best if best_ratio >= cutoff else None
 
 
-def _quick_ratio(letters: Mapping[str, int], candidate: str, total: int) -> float:
-    """`SequenceMatcher(None, word, candidate).quick_ratio()`, given the letter counts of
-    `word` and the length of both: twice the letters in common (with multiplicity) over
-    the total length."""
-    common = sum(min(count, candidate.count(letter)) for letter, count in letters.items())
+def _quick_ratio(word: str, candidate: str) -> float:
+    """`SequenceMatcher(None, word, candidate).quick_ratio()` without building a matcher:
+    twice the letters in common (with multiplicity) over the total length."""
+    common = sum(min(word.count(letter), candidate.count(letter)) for letter in set(word))
+    total = len(word) + len(candidate)
     return 2.0 * common / total if total else 1.0

@@ -23,6 +23,7 @@ from pipeline.render import (
     _opening_bracket,
     _quick_ratio,
     _words,
+    label_names_title,
     surname,
 )
 
@@ -99,11 +100,7 @@ word = st.text(alphabet="abcdefgh", max_size=9)
 
 @given(word, word)
 def test_quick_ratio_is_difflibs(first: str, second: str) -> None:
-    letters = {letter: first.count(letter) for letter in set(first)}
-    total = len(first) + len(second)
-    assert (
-        _quick_ratio(letters, second, total) == SequenceMatcher(None, first, second).quick_ratio()
-    )
+    assert _quick_ratio(first, second) == SequenceMatcher(None, first, second).quick_ratio()
 
 
 def plain_surname(name: str) -> str:
@@ -126,3 +123,15 @@ name_part = st.sampled_from(
 @given(st.lists(name_part, max_size=6).map(" ".join))
 def test_surname_is_the_plain_rule(name: str) -> None:
     assert surname(name) == plain_surname(name)
+
+
+phrase = st.lists(st.sampled_from(["a", "ab", "b", "A-b", "c", "a b", ",", " "]), max_size=6).map(
+    " ".join
+)
+
+
+@given(phrase, phrase)
+def test_label_names_title_is_the_plain_substring_test(label: str, title: str) -> None:
+    label_text, title_text = " ".join(plain_words(label)), " ".join(plain_words(title))
+    expected = bool(title_text) and title_text in label_text
+    assert label_names_title(label, title) == expected
