@@ -131,3 +131,42 @@ def parsed(markdown: str) -> Iterator[int]:
 
 
 _PIECE = 1 << 20  # characters fed to the parser at a time
+
+
+# The node types the parser tells apart (and the containers of those).
+_EVERY_TYPE = frozenset({
+    "heading", "paragraph", "text", "emph", "strong", "strikethrough", "code", "html_inline",
+    "link", "image", "linebreak", "softbreak", "list", "item", "code_block", "html_block",
+    "thematic_break", "table", "table_header", "table_row", "table_cell",
+})  # fmt: skip
+
+
+def _type_numbers() -> dict[str, int]:
+    """`node_type` of each type of node, by cmark-gfm's name, read from a document of them all.
+
+    Extension types are numbered when the extensions register, so they are read, not
+    assumed; a kind missing here is a build the parser cannot work with.
+    """
+    every_kind = (
+        "# h\n\np *e* **s** ~~d~~ `c` <b> [l](u) ![i](s)  \nx\ny\n\n- i\n\n```\nc\n```\n\n"
+        "<div>\n\n---\n\n| a |\n| - |\n| b |\n"
+    )
+    numbers: dict[str, int] = {}
+
+    def walk(node: int) -> None:
+        child = first_child(node)
+        while child:
+            numbers[_type_string(child).decode()] = node_type(child)
+            walk(child)
+            child = next_sibling(child)
+
+    with parsed(every_kind) as document:
+        walk(document)
+    missing = _EVERY_TYPE.difference(numbers)
+    if missing:
+        raise CmarkUnavailable(f"cmark-gfm did not parse {', '.join(sorted(missing))} nodes")
+    return numbers
+
+
+TYPES = _type_numbers()
+"""cmark-gfm's type name ("text", "link", "table_header"...) -> `node_type`."""

@@ -55,3 +55,19 @@ def test_long_documents_are_fed_in_pieces() -> None:
         assert paragraph is not None and cmark.start_line(paragraph) == 3
         link = cmark.first_child(paragraph)
         assert link is not None and cmark.url(link) == b"https://a.example/"
+
+
+def test_type_numbers_are_the_node_types_of_those_names() -> None:
+    seen: dict[str, int] = {}
+
+    def walk(node: int) -> None:
+        child = cmark.first_child(node)
+        while child:
+            seen[cmark._type_string(child).decode()] = cmark.node_type(child)
+            walk(child)
+            child = cmark.next_sibling(child)
+
+    with cmark.parsed("# t\n\n- [a](u) *b* `c`\n\n| h |\n| - |\n| ~~d~~ |\n") as document:
+        walk(document)
+    assert len(seen) == 13  # heading, list, item, paragraph, link, text, emph, code, table...
+    assert {name: cmark.TYPES[name] for name in seen} == seen

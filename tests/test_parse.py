@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.parse import parse_links
+from pipeline.parse import _lines_with_mention_starts, parse_links
 
 
 def test_seed_list_has_47_links_in_document_order(seed_text: str) -> None:
@@ -213,3 +215,15 @@ def test_an_escaped_mention_stays_escaped_whatever_the_text_around_it_decodes_to
     # "&nGt;" decodes to more bytes than it is written with, making up for the escape.
     markdown = "- x\n  arXiv\\:1706.03762&nGt; and arXiv:2401.09670\n"
     assert [link.url for link in parse_links(markdown)] == ["arXiv:2401.09670"]
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("arxivARXIVıİ:v V\n")) | st.characters(),
+        max_size=200,
+    )
+)
+def test_mention_lines_are_the_lines_a_case_insensitive_search_finds(text: str) -> None:
+    # The search for "arxiv:" looks for "v:"/"V:" first; it must find what re.I finds.
+    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer("arxiv:", text, re.I)]
+    assert _lines_with_mention_starts(text) == list(dict.fromkeys(lines))
