@@ -98,13 +98,18 @@ KINDS: dict[int, str] = {}
 
 
 def kind(node: int) -> str:
-    """The node's type: "paragraph", "link", "text", "table_row" (header rows too), ..."""
+    """The node's type: "paragraph", "link", "text", "table_row" (header rows too), "item"
+    (task list items too), ..."""
     number = node_type(node)
     name = KINDS.get(number)
     if name is None:
         name = _type_string(node).decode()
-        name = KINDS[number] = "table_row" if name == "table_header" else name
+        # A task list item is an item (same number; the name depends on which comes first).
+        name = KINDS[number] = _SAME_KIND.get(name, name)
     return name
+
+
+_SAME_KIND = {"table_header": "table_row", "tasklist": "item"}
 
 
 @contextmanager

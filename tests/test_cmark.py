@@ -71,3 +71,18 @@ def test_type_numbers_are_the_node_types_of_those_names() -> None:
         walk(document)
     assert len(seen) == 13  # heading, list, item, paragraph, link, text, emph, code, table...
     assert {name: cmark.TYPES[name] for name in seen} == seen
+
+
+def test_a_task_list_item_is_an_item_whatever_came_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # cmark-gfm names a task list item "tasklist" with the number of "item": the name
+    # cached for that number must not depend on which of the two the process saw first.
+    monkeypatch.setattr(cmark, "KINDS", {})
+    assert kinds("- [ ] a\n- b\n") == [
+        "list",
+        "item",
+        "paragraph",
+        "text",
+        "item",
+        "paragraph",
+        "text",
+    ]

@@ -227,3 +227,8 @@ def test_mention_lines_are_the_lines_a_case_insensitive_search_finds(text: str) 
     # The search for "arxiv:" looks for "v:"/"V:" first; it must find what re.I finds.
     lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer("arxiv:", text, re.I)]
     assert _lines_with_mention_starts(text) == list(dict.fromkeys(lines))
+
+
+def test_a_task_list_item_is_the_item_of_its_links() -> None:
+    links = parse_links("- [ ] [a](https://a.example/)\n\n  more\n- [b](https://b.example/)\n")
+    assert [(link.line, link.item_start, link.item_end) for link in links] == [(1, 1, 3), (4, 4, 4)]
