@@ -82,11 +82,13 @@ class _Form:
     hosts: frozenset[str]  # lower case; "" is the text form `arXiv:...`, which has no host
     scope: str  # path prefix of these hosts that is arXiv's: a link there "points at arXiv"
     path: re.Pattern[str]  # a path naming a paper, with the groups of `_ID` (and version)
+    versioned: bool  # whether `path` has the version group
 
 
 def _form(hosts: Iterable[str], scope: str, path: str) -> _Form:
     expanded = path.replace("{vid}", _VERSIONED_ID).replace("{id}", _ID)
-    return _Form(frozenset(hosts), scope, re.compile(expanded))
+    pattern = re.compile(expanded)
+    return _Form(frozenset(hosts), scope, pattern, "version" in pattern.groupindex)
 
 
 _ARXIV = ("arxiv.org", "www.arxiv.org", "export.arxiv.org")
@@ -116,17 +118,24 @@ _FORMS: tuple[_Form, ...] = (
     _form(_TEXT, "", r"{vid}"),
 )
 
+# The forms of each host, in the order of `_FORMS`: a link is tried against its host's only.
+_FORMS_OF_HOST: dict[str, tuple[_Form, ...]] = {
+    host: tuple(form for form in _FORMS if host in form.hosts)
+    for host in sorted(set().union(*(form.hosts for form in _FORMS)))
+}
+
 _TEXT_PREFIX = "arxiv:"
 
 
 def _locate(url: str) -> tuple[str, str] | None:
     """(host, path) of a link, or None when it is neither an http(s) URL nor `arXiv:` text."""
+    if simple := _SIMPLE_URL.match(url):  # what urlsplit would say, without its cost
+        host, path = simple.group("host", "path")
+        return host.lower(), path or ""
     if url[: len(_TEXT_PREFIX)].lower() == _TEXT_PREFIX:
         return "", url[len(_TEXT_PREFIX) :]
     if url[:4].lower() == "www.":  # a `www.` link in text: GitHub makes it http://www.
-        url = "http://" + url
-    if simple := _SIMPLE_URL.match(url):  # what urlsplit would say, without its cost
-        return simple.group("host").lower(), simple.group("path") or ""
+        return _locate("http://" + url)
     return _split_http(url)
 
 
@@ -169,9 +178,9 @@ def resolve_arxiv(url: str) -> ArxivRef | None:
     if located is None:
         return None
     host, path = located
-    for form in _FORMS:
-        if host in form.hosts and (match := form.path.fullmatch(path)):
-            version = match.groupdict().get("version")
+    for form in _FORMS_OF_HOST.get(host, ()):
+        if match := form.path.fullmatch(path):
+            version = match.group("version") if form.versioned else None
             return ArxivRef(_canonical(match), int(version) if version else None)
     return None
 
@@ -187,7 +196,7 @@ def points_at_arxiv(url: str) -> bool:
     if located is None:
         return False
     host, path = located
-    return any(host in form.hosts and path.startswith(form.scope) for form in _FORMS)
+    return any(path.startswith(form.scope) for form in _FORMS_OF_HOST.get(host, ()))
 
 
 def is_valid_arxiv_id(text: str) -> bool:

@@ -561,3 +561,37 @@ def test_the_quick_url_split_agrees_with_urlsplit(url: str) -> None:
 
     if url[:6].lower() != "arxiv:" and url[:4].lower() != "www.":
         assert _locate(url) == _split_http(url)
+
+
+def resolved_form_by_form(url: str) -> tuple[ArxivRef | None, bool]:
+    """resolve_arxiv and points_at_arxiv as the rule says: every form of `_FORMS` in order."""
+    from pipeline.resolve import _FORMS, _canonical, _locate
+
+    located = _locate(url)
+    if located is None:
+        return None, False
+    host, path = located
+    ref = None
+    for form in _FORMS:
+        if host in form.hosts and (match := form.path.fullmatch(path)):
+            version = match.groupdict().get("version")
+            ref = ArxivRef(_canonical(match), int(version) if version else None)
+            break
+    return ref, any(host in form.hosts and path.startswith(form.scope) for form in _FORMS)
+
+
+@settings(max_examples=300)
+@given(
+    data=st.data(),
+    form=st.sampled_from(URL_FORMS),
+    text=valid_ids.map(lambda w: w.text) | invalid_ids,
+    version=versions,
+    host=st.none() | st.sampled_from(LOOKALIKE_HOSTS),
+)
+def test_forms_looked_up_by_host_resolve_as_every_form_in_order(
+    data: st.DataObject, form: UrlForm, text: str, version: int | None, host: str | None
+) -> None:
+    url = embed(data, form, with_version(text, version))
+    if host is not None and form.hosts != ("",):
+        url = url.replace(url.split("/")[2], host, 1)
+    assert (resolve_arxiv(url), points_at_arxiv(url)) == resolved_form_by_form(url)
