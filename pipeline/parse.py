@@ -369,7 +369,7 @@ def plain_text(tokens: Sequence[Token]) -> str:
 
 def is_resource_url(url: str) -> bool:
     """False for URLs that point inside the page or at a person rather than a resource."""
-    return bool(url) and not url.startswith("#") and not url.lower().startswith("mailto:")
+    return bool(url) and not url.startswith("#") and url[:7].lower() != "mailto:"
 
 
 def _is_label(tokens: Sequence[Token]) -> bool:
@@ -398,7 +398,7 @@ def _inline_links(
             inner = tokens[index + 1 : close]
             url, label = content.strip(), plain_text(inner)
             # GitHub links `www.example.com` to http://www.example.com; the list wrote it bare.
-            if url == "http://" + label and label.startswith("www.") and url not in source():
+            if label.startswith("www.") and url == "http://" + label and url not in source():
                 url = label
             is_badge = not label and any(k == "image" for k, _ in inner)
             if is_resource_url(url) and not is_badge:
