@@ -356,11 +356,16 @@ def _lines_with_mention_starts(markdown: str) -> list[int]:
     return lines
 
 
+_TEXT_KINDS = frozenset({"text", "text_special", "code_inline"})
+
+
 def plain_text(tokens: Sequence[Token]) -> str:
     """The text of inline tokens with markup stripped and whitespace collapsed."""
+    if len(tokens) == 1 and tokens[0][0] in _TEXT_KINDS:  # most labels: one piece of text
+        return collapse_whitespace(tokens[0][1])
     parts: list[str] = []
     for kind, content in tokens:
-        if kind in ("text", "text_special", "code_inline"):
+        if kind in _TEXT_KINDS:
             parts.append(content)
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
