@@ -388,6 +388,11 @@ def _opening_bracket(text: str, closing: int) -> int | None:
         and text.find("]", opening, closing) < 0
     ):
         return opening
+    return opening_bracket_by_scan(text, closing)
+
+
+def opening_bracket_by_scan(text: str, closing: int) -> int | None:
+    """`_opening_bracket` character by character, backwards, counting nesting depth."""
     depth = 0
     for index in range(closing, -1, -1):
         char = text[index]
@@ -422,6 +427,11 @@ def surname(name: str) -> str:
         family = last_two[1].rstrip(",")
         if family.lower() not in _SUFFIXES:  # the common case, in two splits fewer
             return family
+    return surname_by_rule(name)
+
+
+def surname_by_rule(name: str) -> str:
+    """`surname` word by word: trailing suffixes (Jr., III) dropped, particles (de, van) kept."""
     words = name.split()
     while len(words) > 1 and words[-1].lower().rstrip(",") in _SUFFIXES:
         words.pop()

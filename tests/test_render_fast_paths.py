@@ -18,13 +18,13 @@ from pipeline.render import (
     _LINK_STARTS,
     _OWN_HTML_METADATA,
     _OWN_METADATA,
-    _PARTICLES,
-    _SUFFIXES,
     _opening_bracket,
     _quick_ratio,
     _words,
     label_names_title,
+    opening_bracket_by_scan,
     surname,
+    surname_by_rule,
 )
 
 # The patterns as first written: one alternation per character.
@@ -74,25 +74,10 @@ def test_words_are_the_plain_regex_words(text: str) -> None:
     assert _words(text) == plain_words(text)
 
 
-def plain_opening_bracket(text: str, closing: int) -> int | None:
-    depth = 0
-    for index in range(closing, -1, -1):
-        char = text[index]
-        if index > 0 and text[index - 1] == "\\":
-            continue
-        if char == "]":
-            depth += 1
-        elif char == "[":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
 @given(st.text(alphabet="[]\\a(", min_size=1, max_size=14), st.data())
 def test_opening_bracket_is_the_plain_backward_scan(text: str, data: st.DataObject) -> None:
     closing = data.draw(st.integers(0, len(text) - 1))
-    assert _opening_bracket(text, closing) == plain_opening_bracket(text, closing)
+    assert _opening_bracket(text, closing) == opening_bracket_by_scan(text, closing)
 
 
 word = st.text(alphabet="abcdefgh", max_size=9)
@@ -103,18 +88,6 @@ def test_quick_ratio_is_difflibs(first: str, second: str) -> None:
     assert _quick_ratio(first, second) == SequenceMatcher(None, first, second).quick_ratio()
 
 
-def plain_surname(name: str) -> str:
-    words = name.split()
-    while len(words) > 1 and words[-1].lower().rstrip(",") in _SUFFIXES:
-        words.pop()
-    if not words:
-        return name.strip()
-    index = len(words) - 1
-    while index > 0 and words[index - 1] in _PARTICLES:
-        index -= 1
-    return " ".join(words[index:]).rstrip(",")
-
-
 name_part = st.sampled_from(
     ["Ada", "Le", "de", "van", "der", "Jr.", "JR", "III", "iv", ",", "x,", " ", "\t"]
 )
@@ -122,7 +95,7 @@ name_part = st.sampled_from(
 
 @given(st.lists(name_part, max_size=6).map(" ".join))
 def test_surname_is_the_plain_rule(name: str) -> None:
-    assert surname(name) == plain_surname(name)
+    assert surname(name) == surname_by_rule(name)
 
 
 phrase = st.lists(st.sampled_from(["a", "ab", "b", "A-b", "c", "a b", ",", " "]), max_size=6).map(
