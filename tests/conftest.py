@@ -12,8 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.fakearxiv import FakeArxiv
+
+# No deadline on property tests: speed is measured in `make bench`, never in a test, and
+# hypothesis' default 200 ms per example failed a resolve property on a loaded machine.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"

@@ -121,7 +121,7 @@ def test_a_doctype_is_refused_before_any_entity_is_read() -> None:
         parse_feed(hostile, NOW)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(
     title=st.integers(min_value=1, max_value=MAX_TITLE_CHARS + 50),
     abstract=st.integers(min_value=0, max_value=MAX_ABSTRACT_CHARS + 50),

@@ -12,7 +12,7 @@ from bibtexparser.library import Library
 from bibtexparser.middlewares import AddEnclosingMiddleware, LatexDecodingMiddleware
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import pipeline.bibtex
@@ -235,7 +235,6 @@ def test_seed_file_is_what_one_library_and_the_enclosing_middleware_write(
     assert bibtex_text(entries, papers) == as_one_library(entries, papers)
 
 
-@settings(deadline=None)
 @given(
     titles=st.lists(PLAIN | st.text(max_size=12), min_size=0, max_size=7),
     per_write=st.integers(1, 3),

@@ -67,7 +67,7 @@ def documents(suffix_of: dict[str, str]) -> dict[str, str]:
     }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(trap_text, st.lists(trap_text, min_size=1, max_size=5))
 @example("Code at https://github.com/x/y: a study", ["Ada Lovelace"])
 @example("Comment on arXiv:1706.03762", ["A. user@example.com"])
@@ -116,7 +116,7 @@ def _text_after_link(document: str) -> str:
     return "".join(reader.parts).rstrip("\n")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(trap_text, st.lists(trap_text, min_size=1, max_size=5), trap_text)
 @example("A title · Jan 2020", ["Ada · Lovelace"], "New · Feb 2021 *x*")
 @example("\\", [""], "0")

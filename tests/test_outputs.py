@@ -194,7 +194,7 @@ def datasets(draw: st.DrawFn) -> Dataset:
     return rows
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(rows=datasets())
 def test_any_dataset_is_written_as_pandas_and_the_csv_module_write_it(rows: Dataset) -> None:
     assert (
