@@ -157,7 +157,6 @@ def _plan(
         says_title = _contains_title(item_words[item], paper.title)
         # The item holds the link's label, so this also covers a label that is the title.
         suffix = metadata_suffix(
-            "",
             paper,
             html=span is not None and span[2],  # after an `<a href>`, the metadata is HTML
             html_block=link.in_html_block,
@@ -183,9 +182,9 @@ def _contains_title(item_words: str, title: str) -> bool:
 
 
 def metadata_suffix(
-    label: str, paper: Paper, *, html: bool = False, html_block: bool = False, title: bool = True
+    paper: Paper, *, html: bool = False, html_block: bool = False, title: bool = True
 ) -> str:
-    """`` — *Title* · Authors · Mon YYYY`` (the title only where the label is not it).
+    """`` — *Title* · Authors · Mon YYYY``.
 
     `html`: after an `<a href>`, `` — <em>Title</em> · ...``; `html_block`: inside an HTML
     block, where text is HTML (escaped as HTML) instead of Markdown (made inert Markdown).
@@ -193,7 +192,7 @@ def metadata_suffix(
     """
     inert = escape_html if html_block else inert_markdown
     parts = []
-    if title and not (label and label_names_title(label, paper.title)):
+    if title:
         shown = inert(paper.title)
         parts.append(f"<em>{shown}</em>" if html else f"*{shown}*")
     parts.append(inert(author_line([a.name for a in paper.authors])))

@@ -76,9 +76,9 @@ def test_metadata_renders_as_written_and_links_nothing(title: str, names: list[s
     assume(title.strip())
     record = paper(title, names)
     suffix_of = {
-        "markdown": metadata_suffix(LABEL, record),
-        "inline html": metadata_suffix(LABEL, record, html=True),
-        "html block": metadata_suffix(LABEL, record, html=True, html_block=True),
+        "markdown": metadata_suffix(record),
+        "inline html": metadata_suffix(record, html=True),
+        "html block": metadata_suffix(record, html=True, html_block=True),
     }
     shown_title = " ".join(title.split())
     shown_authors = " ".join(author_line(names).split())
