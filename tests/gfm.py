@@ -1,7 +1,7 @@
 """What GitHub shows for a Markdown document: cmark-gfm (PyPI `cmarkgfm`), read back.
 
 GitHub renders READMEs with cmark-gfm and its extensions table, autolink, strikethrough and
-tagfilter (tasklist too), raw HTML allowed. `Rendered` keeps what the parity tests compare.
+tagfilter (tasklist too), raw HTML allowed. `Page` keeps what the parity tests compare.
 """
 
 from __future__ import annotations
