@@ -28,6 +28,7 @@ from pylatexenc.latexencode import (
 )
 
 from pipeline.bulk import gc_paused
+from pipeline.catalog import distinct_arxiv_ids
 from pipeline.models import CatalogEntry, Paper
 
 FIELD_ORDER = ("title", "author", "year", "eprint", "archivePrefix", "primaryClass", "url", "doi")
@@ -94,7 +95,7 @@ ENTRIES_PER_WRITE = 2000
 
 def bibtex_text(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) -> str:
     """papers.bib: one entry per distinct arXiv paper with metadata, in list order."""
-    ordered = [papers[i] for i in _distinct_ids(entries) if i in papers]
+    ordered = [papers[i] for i in distinct_arxiv_ids(entries) if i in papers]
     keys = citation_keys(ordered)
     bibtex_format = BibtexFormat()  # type: ignore[no-untyped-call]  # untyped __init__
     bibtex_format.indent = "  "
@@ -108,10 +109,6 @@ def bibtex_text(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) ->
             texts.append(write_string(library, unparse_stack=[], bibtex_format=bibtex_format))
     # The writer puts the separator between blocks: between the slices too, then.
     return str(bibtex_format.block_separator.join(texts))
-
-
-def _distinct_ids(entries: Iterable[CatalogEntry]) -> list[str]:
-    return list(dict.fromkeys(e.arxiv_id for e in entries if e.kind == "arxiv" and e.arxiv_id))
 
 
 def _entry(paper: Paper, key: str) -> model.Entry:
