@@ -83,8 +83,12 @@ def build_site(outputs: Path, site: Path) -> BuiltSite:
     files += [(site / name, asset_text(name)) for name in ASSETS]
     written = [path for path, text in files if atomic_write(path, text)]
     size = sum(len(text.encode("utf-8")) for _, text in files)
-    papers = len({e.arxiv_id for e in entries if e.arxiv_id and e.title})
-    return BuiltSite(site / "index.html", len(entries), papers, size, written)
+    return BuiltSite(site / "index.html", len(entries), paper_count(entries), size, written)
+
+
+def paper_count(entries: Iterable[SiteEntry]) -> int:
+    """The distinct arXiv papers with metadata among the entries."""
+    return len({e.arxiv_id for e in entries if e.arxiv_id and e.title})
 
 
 def load_entries(path: Path) -> list[SiteEntry]:
@@ -148,7 +152,6 @@ def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
     sections = list(dict.fromkeys(e.section for e in entries))
     years = sorted({e.published.year for e in entries if e.published}, reverse=True)
     categories = sorted({c for e in entries for c in e.categories})
-    papers = len({e.arxiv_id for e in entries if e.arxiv_id and e.title})
     body = [
         "<!doctype html>",
         '<html lang="en">',
@@ -168,7 +171,7 @@ def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
         "<body>",
         '<header class="top">',
         "<h1>The reading list</h1>",
-        f"<p>{len(entries)} links, {papers} arXiv papers. "
+        f"<p>{len(entries)} links, {paper_count(entries)} arXiv papers. "
         "Type to filter; press <kbd>/</kbd> to search.</p>",
         '<form class="controls" role="search">',
         _control(
