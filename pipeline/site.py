@@ -149,7 +149,10 @@ def asset_text(name: str) -> str:
 
 def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
     """index.html: filters, then every entry in its section, in list order."""
-    sections = list(dict.fromkeys(e.section for e in entries))
+    by_section: dict[str, list[SiteEntry]] = {}  # in order of first appearance
+    for entry in entries:
+        by_section.setdefault(entry.section, []).append(entry)
+    sections = list(by_section)
     years = sorted({e.published.year for e in entries if e.published}, reverse=True)
     categories = sorted({c for e in entries for c in e.categories})
     body = [
@@ -195,8 +198,8 @@ def render_page(entries: Sequence[SiteEntry], bibtex: Mapping[str, str]) -> str:
         "</header>",
         '<main id="list">',
     ]
-    for section in sections:
-        body.append(_section(section, [e for e in entries if e.section == section], bibtex))
+    for section, members in by_section.items():
+        body.append(_section(section, members, bibtex))
     body += [
         '<ul id="sorted" class="entries" hidden></ul>',
         '<p id="empty" hidden>No entry matches.</p>',
