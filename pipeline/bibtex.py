@@ -27,6 +27,7 @@ from pylatexenc.latexencode import (
     UnicodeToLatexEncoder,
 )
 
+from pipeline.atom import abs_url
 from pipeline.bulk import gc_paused
 from pipeline.catalog import distinct_arxiv_ids
 from pipeline.models import CatalogEntry, Paper
@@ -119,7 +120,7 @@ def _entry(paper: Paper, key: str) -> model.Entry:
         paper.arxiv_id,
         "arXiv",
         paper.primary_category,
-        f"https://arxiv.org/abs/{paper.arxiv_id}",
+        abs_url(paper.arxiv_id),
         paper.doi,
     )
     # Every value in braces, as bibtexparser's AddEnclosingMiddleware(default_enclosing="{",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.atom import abs_url
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.config import DigestOptions
 from pipeline.enrich import read_cache, read_list
@@ -203,10 +204,6 @@ def _saved_listing(path: Path) -> Listing:
         return parse_listing(body)
     except FeedError as error:
         raise InputError(f"{path}: {error}") from None
-
-
-def abs_url(arxiv_id: str) -> str:
-    return f"https://arxiv.org/abs/{arxiv_id}"
 
 
 def digest_csv(proposals: Sequence[Proposal]) -> str:
