@@ -22,6 +22,7 @@ from pipeline.config import DigestOptions
 from pipeline.enrich import read_cache, read_list
 from pipeline.errors import FeedError, InputError
 from pipeline.files import read_text, write_all
+from pipeline.outputs import LIST_SEPARATOR
 from pipeline.ranking import (
     SCORE_DECIMALS,
     Proposal,
@@ -39,7 +40,6 @@ from pipeline.rss import (
     parse_listing,
 )
 
-LIST_SEPARATOR = "; "  # as in papers.csv
 CSV_COLUMNS = (
     "rank",
     "arxiv_id",
