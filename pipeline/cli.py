@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from pipeline.cache import dump_cache
 from pipeline.config import DEFAULT_PATHS, DigestOptions, Options, Paths
 from pipeline.enrich import enrich, read_cache
-from pipeline.errors import InputError, PipelineError, exit_status
+from pipeline.errors import EXIT_OK, InputError, PipelineError, exit_status
 from pipeline.fetch import (
     DEFAULT_API_URL,
     MAX_BATCH_SIZE,
@@ -354,7 +354,7 @@ def _digest(args: argparse.Namespace, out: TextIO) -> int:
     print(summary.report(), file=out)
     if args.summary_json and job is not None:
         atomic_write(args.summary_json, json.dumps(with_digest(job, summary), indent=2) + "\n")
-    return 0
+    return EXIT_OK
 
 
 def _http_transport(settings: FetchSettings) -> HttpxTransport:
@@ -401,7 +401,7 @@ def _import_snapshot(snapshot: Path, cache_path: Path, out: TextIO) -> int:
         f"{len(snapshot_papers) - len(merged.new)} already cached",
         file=out,
     )
-    return 0
+    return EXIT_OK
 
 
 def _site(outputs: Path, site: Path, out: TextIO) -> int:
@@ -414,4 +414,4 @@ def _site(outputs: Path, site: Path, out: TextIO) -> int:
         f"({len(built.written)} files written); open {built.index.resolve().as_uri()}",
         file=out,
     )
-    return 0
+    return EXIT_OK

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.catalog import InvalidArxivLink
+from pipeline.errors import EXIT_MISSING_METADATA, EXIT_OK
 from pipeline.models import CatalogEntry, Link
 
 # Commit messages list at most this many IDs per kind of failure.
@@ -67,7 +68,7 @@ class Summary:
     def exit_status(self) -> int:
         """0 when every arXiv link has metadata and a refresh re-fetched every paper, else 1
         (a refresh that kept cached records must not pass silently in the weekly job)."""
-        return 1 if self.missing or self.kept_cached else 0
+        return EXIT_MISSING_METADATA if self.missing or self.kept_cached else EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
         """The summary for machines; the scheduled job commits `written` with `commit_message`."""
