@@ -57,8 +57,13 @@ def paper_to_record(paper: Paper) -> dict[str, Any]:
     }
 
 
+# What `record_to_paper` (with `json.loads` before it) raises for a line that is no valid
+# record: a timestamp that is no string gives AttributeError. Every reader catches these.
+BAD_RECORD_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
+
+
 def record_to_paper(record: Mapping[str, Any]) -> Paper:
-    """A paper from its record; missing optional fields are empty. KeyError/TypeError if bad."""
+    """A paper from its record; missing optional fields are empty. BAD_RECORD_ERRORS if bad."""
     arxiv_id = str(record["arxiv_id"])
     authors = tuple(
         [
@@ -118,7 +123,7 @@ def _load_plainly(text: str, path: Path) -> dict[str, Paper]:
             continue
         try:
             paper = record_to_paper(json.loads(line))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except BAD_RECORD_ERRORS as error:
             raise CacheError(f"{path}:{number}: not a valid cache record ({error})") from None
         papers[paper.arxiv_id] = paper
     return papers

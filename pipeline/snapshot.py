@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from pipeline.cache import MergeResult, merge_fetched, record_to_paper
+from pipeline.cache import BAD_RECORD_ERRORS, MergeResult, merge_fetched, record_to_paper
 from pipeline.errors import CacheError
 from pipeline.models import Paper
 
@@ -25,7 +25,7 @@ def papers_from_snapshot(text: str, name: str = "papers.jsonl") -> list[Paper]:
             record = json.loads(line)
             record = {**record, "source": "snapshot", "fetched_at": None}
             papers.append(record_to_paper(record))
-        except (ValueError, KeyError, TypeError) as error:
+        except BAD_RECORD_ERRORS as error:
             raise CacheError(f"{name}:{number}: not a valid snapshot record ({error})") from None
     return papers
 

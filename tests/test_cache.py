@@ -134,6 +134,13 @@ def test_a_timestamp_that_is_no_string_is_a_bad_line() -> None:
         load_cache(text, Path("cache.jsonl"))
 
 
+def test_a_snapshot_timestamp_that_is_no_string_is_a_bad_line() -> None:
+    first, second = SNAPSHOT.read_text(encoding="utf-8").splitlines()[:2]
+    text = first + "\n" + json.dumps(json.loads(second) | {"published": 3}) + "\n"
+    with pytest.raises(CacheError, match=r"papers.jsonl:2: not a valid snapshot record"):
+        papers_from_snapshot(text)
+
+
 # Lines as dump_cache writes them take msgspec's fast path; every other line must be read
 # exactly as the plain path (json + record_to_paper) reads it, error message included.
 _TIMESTAMPS = [
