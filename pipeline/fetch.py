@@ -50,24 +50,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from pipeline.atom import FeedPage, parse_feed
-from pipeline.fetch_errors import (
-    BatchRejected,
-    FetchAborted,
-    FetchError,
-    InvalidEntry,
-    MalformedFeed,
-    TransientError,
-)
+from pipeline.fetch_errors import BatchRejected, FetchAborted, MalformedFeed, TransientError
 from pipeline.models import Paper
-
-__all__ = [
-    "BatchRejected",
-    "FetchAborted",
-    "FetchError",
-    "InvalidEntry",
-    "MalformedFeed",
-    "TransientError",
-]
 
 log = logging.getLogger(__name__)
 

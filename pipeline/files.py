@@ -9,8 +9,6 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 
-__all__ = ["InputError", "atomic_write", "decode_text", "read_bytes", "read_text", "write_all"]
-
 
 def read_text(path: Path) -> str:
     """The UTF-8 text of `path`, or an InputError that names the file (and line for bad bytes)."""
