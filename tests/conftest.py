@@ -33,13 +33,18 @@ def shared_dir() -> Path:
     return Path(os.environ.get("SHARED_DIR") or REPO.parent / "shared")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeArxiv]:
-    """A fake arXiv API on loopback that knows the recorded papers and the 31 seed papers."""
-    with FakeArxiv().start() as server:
+def serving_the_seed(server: FakeArxiv) -> Iterator[FakeArxiv]:
+    """`server` started, knowing the recorded papers and the 31 seed papers (for fixtures)."""
+    with server.start():
         server.add_recordings(RECORDINGS)
         server.add_snapshot(SNAPSHOT)
         yield server
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeArxiv]:
+    """A fake arXiv API on loopback that knows the recorded papers and the 31 seed papers."""
+    yield from serving_the_seed(FakeArxiv())
 
 
 @pytest.fixture

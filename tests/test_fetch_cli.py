@@ -9,10 +9,9 @@ import pytest
 from pipeline.cli import main
 from tests.fakearxiv import FakeArxiv
 from tests.test_enrich import enrich, project, snapshot_of
+from tests.test_fetch_rude import RATE_LIMITED
 
 __all__ = ["project"]  # the fixture, shared with test_enrich
-
-RATE_LIMITED = "arXiv is rate limiting this machine (HTTP 429); nothing lost, run again later"
 
 
 def test_a_429_storm_on_the_seed_list_stops_after_a_few_requests_and_loses_nothing(

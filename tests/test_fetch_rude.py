@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.atom import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS
 from pipeline.fetch import fetch_papers
-from tests.conftest import RECORDINGS, SNAPSHOT
+from tests.conftest import serving_the_seed
 from tests.fakearxiv import FakeArxiv
 from tests.test_fetch import SEED_IDS, client
 
@@ -25,13 +25,6 @@ RATE_LIMITED = "arXiv is rate limiting this machine (HTTP 429); nothing lost, ru
 def gaps(fake: FakeArxiv) -> list[float]:
     """Seconds between the arrivals of consecutive requests."""
     return [b.time - a.time for a, b in itertools.pairwise(fake.requests)]
-
-
-def serving_the_seed(server: FakeArxiv) -> Iterator[FakeArxiv]:
-    with server.start():
-        server.add_recordings(RECORDINGS)
-        server.add_snapshot(SNAPSHOT)
-        yield server
 
 
 # -- server-side failures: retried on the same batch, never split, then the fetch stops --
