@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from pipeline.catalog import build_catalog
+from pipeline.models import CatalogEntry, Paper
+from pipeline.parse import parse_links
+from pipeline.snapshot import papers_from_snapshot
 from tests.fakearxiv import FakeArxiv
 
 # No deadline on property tests: speed is measured in `make bench`, never in a test, and
@@ -26,6 +30,9 @@ DATA = REPO / "tests" / "data"
 SEED_README = DATA / "seed-README.md"
 SNAPSHOT = DATA / "arxiv-snapshot" / "papers.jsonl"
 RECORDINGS = DATA / "arxiv-api" / "recorded"
+
+# The seed list's catalog entries and the snapshot's papers (the `seed_catalog` fixture).
+SeedCatalog = tuple[list[CatalogEntry], dict[str, Paper]]
 
 
 def shared_dir() -> Path:
@@ -50,3 +57,16 @@ def fake() -> Iterator[FakeArxiv]:
 @pytest.fixture
 def seed_text() -> str:
     return SEED_README.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def snapshot_papers() -> dict[str, Paper]:
+    """The 31 seed papers from the vendored snapshot, by arXiv ID."""
+    return {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
+
+
+@pytest.fixture
+def seed_catalog(seed_text: str, snapshot_papers: dict[str, Paper]) -> SeedCatalog:
+    """The seed list's catalog entries and the snapshot's papers: what the outputs are made of."""
+    entries, _ = build_catalog(parse_links(seed_text))
+    return entries, snapshot_papers

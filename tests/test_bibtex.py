@@ -17,19 +17,9 @@ from hypothesis import strategies as st
 
 import pipeline.bibtex
 from pipeline.bibtex import FIELD_ORDER, bibtex_text, citation_keys, latex
-from pipeline.catalog import build_catalog
 from pipeline.models import ArxivRef, CatalogEntry, Link, Paper
-from pipeline.parse import parse_links
-from pipeline.snapshot import papers_from_snapshot
-from tests.conftest import SNAPSHOT
+from tests.conftest import SeedCatalog
 from tests.factories import make_paper
-
-
-@pytest.fixture
-def seed(seed_text: str) -> tuple[list[CatalogEntry], dict[str, Paper]]:
-    entries, _ = build_catalog(parse_links(seed_text))
-    papers = {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
-    return entries, papers
 
 
 def paper(arxiv_id: str, title: str, authors: list[str], year: int = 2020, **more: object) -> Paper:
@@ -66,9 +56,9 @@ def parse(text: str) -> Library:
 
 
 def test_seed_list_has_one_entry_per_paper_in_arxiv_form(
-    seed: tuple[list[CatalogEntry], dict[str, Paper]],
+    seed_catalog: SeedCatalog,
 ) -> None:
-    entries, papers = seed
+    entries, papers = seed_catalog
     library = parse(bibtex_text(entries, papers))
     ids = list(dict.fromkeys(e.arxiv_id for e in entries if e.arxiv_id))
     assert [e["eprint"] for e in library.entries] == ids  # list order, duplicates once
@@ -94,15 +84,15 @@ def test_seed_list_has_one_entry_per_paper_in_arxiv_form(
         assert re.fullmatch(rf"{surname}{source.published.year}[a-z0-9]+", bib.key), bib.key
 
 
-def test_known_keys_of_the_seed(seed: tuple[list[CatalogEntry], dict[str, Paper]]) -> None:
-    keys = {e["eprint"]: e.key for e in parse(bibtex_text(*seed)).entries}
+def test_known_keys_of_the_seed(seed_catalog: SeedCatalog) -> None:
+    keys = {e["eprint"]: e.key for e in parse(bibtex_text(*seed_catalog)).entries}
     assert keys["1706.03762"] == "vaswani2017attention"
     assert keys["1810.04805"] == "devlin2018bert"
     assert keys["2305.13245"] == "ainslie2023gqa"
 
 
-def test_same_input_same_bytes(seed: tuple[list[CatalogEntry], dict[str, Paper]]) -> None:
-    entries, papers = seed
+def test_same_input_same_bytes(seed_catalog: SeedCatalog) -> None:
+    entries, papers = seed_catalog
     assert bibtex_text(entries, papers) == bibtex_text(entries, dict(reversed(papers.items())))
 
 
@@ -227,9 +217,9 @@ def as_one_library(entries: list[CatalogEntry], papers: dict[str, Paper]) -> str
 
 
 def test_seed_file_is_what_one_library_and_the_enclosing_middleware_write(
-    seed: tuple[list[CatalogEntry], dict[str, Paper]], monkeypatch: pytest.MonkeyPatch
+    seed_catalog: SeedCatalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entries, papers = seed
+    entries, papers = seed_catalog
     assert bibtex_text(entries, papers) == as_one_library(entries, papers)
     monkeypatch.setattr(pipeline.bibtex, "ENTRIES_PER_WRITE", 2)  # 31 papers: 16 slices
     assert bibtex_text(entries, papers) == as_one_library(entries, papers)

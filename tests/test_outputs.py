@@ -29,15 +29,12 @@ from pipeline.outputs import (
     parquet_bytes,
 )
 from pipeline.parse import parse_links
-from pipeline.snapshot import papers_from_snapshot
-from tests.conftest import SNAPSHOT
+from tests.conftest import SeedCatalog
 
 
 @pytest.fixture
-def rows(seed_text: str) -> Dataset:
-    entries, _ = build_catalog(parse_links(seed_text))
-    papers = {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
-    return build_rows(entries, papers)
+def rows(seed_catalog: SeedCatalog) -> Dataset:
+    return build_rows(*seed_catalog)
 
 
 def test_read_parquet_gives_real_dtypes(rows: Dataset) -> None:

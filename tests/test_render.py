@@ -21,13 +21,6 @@ from pipeline.render import (
     render_readme,
     surname,
 )
-from pipeline.snapshot import papers_from_snapshot
-from tests.conftest import SNAPSHOT
-
-
-@pytest.fixture
-def papers() -> dict[str, Paper]:
-    return {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
 
 
 def render(markdown: str, papers: dict[str, Paper]) -> str:
@@ -35,19 +28,19 @@ def render(markdown: str, papers: dict[str, Paper]) -> str:
     return render_readme(markdown, entries, papers).text
 
 
-def test_the_issue_example(papers: dict[str, Paper]) -> None:
+def test_the_issue_example(snapshot_papers: dict[str, Paper]) -> None:
     line = "1. [GPT3 paper](https://arxiv.org/abs/2005.14165)"
-    assert render(line, papers) == (
+    assert render(line, snapshot_papers) == (
         "1. [GPT3 paper](https://arxiv.org/abs/2005.14165) — "
         "*Language Models are Few-Shot Learners* · Brown et al. · May 2020"
     )
 
 
 def test_seed_only_arxiv_items_change_and_only_after_their_link(
-    seed_text: str, papers: dict[str, Paper]
+    seed_text: str, snapshot_papers: dict[str, Paper]
 ) -> None:
     before = seed_text.split("\n")
-    after = render(seed_text, papers).split("\n")
+    after = render(seed_text, snapshot_papers).split("\n")
     # DistServe's two-line link text becomes one line: everything after it moves up by one.
     assert len(after) == len(before) - 1
     distserve = before.index(
@@ -68,11 +61,13 @@ def test_seed_only_arxiv_items_change_and_only_after_their_link(
     assert changed == 31  # 32 arXiv links, DistServe counted apart
 
 
-def test_title_shown_only_where_the_label_is_not_the_title(papers: dict[str, Paper]) -> None:
+def test_title_shown_only_where_the_label_is_not_the_title(
+    snapshot_papers: dict[str, Paper],
+) -> None:
     out = render(
         "- [Attention is all you need](https://arxiv.org/pdf/1706.03762)\n"
         "- [Byte-pair Encoding](https://arxiv.org/pdf/1508.07909)\n",
-        papers,
+        snapshot_papers,
     )
     assert out.split("\n") == [
         "- [Attention is all you need](https://arxiv.org/pdf/1706.03762)"
@@ -85,10 +80,10 @@ def test_title_shown_only_where_the_label_is_not_the_title(papers: dict[str, Pap
 
 
 def test_rendering_is_a_fixpoint_and_keeps_the_catalog(
-    seed_text: str, papers: dict[str, Paper]
+    seed_text: str, snapshot_papers: dict[str, Paper]
 ) -> None:
-    once = render(seed_text, papers)
-    assert render(once, papers) == once
+    once = render(seed_text, snapshot_papers)
+    assert render(once, snapshot_papers) == once
     original, _ = build_catalog(parse_links(seed_text))
     again, _ = build_catalog(parse_links(once))
 
@@ -99,11 +94,11 @@ def test_rendering_is_a_fixpoint_and_keeps_the_catalog(
     assert [seen(e) for e in again] == [seen(e) for e in original]
 
 
-def test_changed_metadata_replaces_the_old_suffix(papers: dict[str, Paper]) -> None:
-    once = render("- [PPO](https://arxiv.org/pdf/1707.06347) and my note", papers)
-    renamed = dict(papers)
+def test_changed_metadata_replaces_the_old_suffix(snapshot_papers: dict[str, Paper]) -> None:
+    once = render("- [PPO](https://arxiv.org/pdf/1707.06347) and my note", snapshot_papers)
+    renamed = dict(snapshot_papers)
     renamed["1707.06347"] = replace(
-        papers["1707.06347"], title="A *new* [title]", authors=(Author("Ada Lovelace"),)
+        snapshot_papers["1707.06347"], title="A *new* [title]", authors=(Author("Ada Lovelace"),)
     )
     twice = render(once, renamed)
     assert twice == (
@@ -113,15 +108,17 @@ def test_changed_metadata_replaces_the_old_suffix(papers: dict[str, Paper]) -> N
     assert render(twice, renamed) == twice
 
 
-def test_other_link_forms_get_metadata_too(papers: dict[str, Paper]) -> None:
-    out = render("- <https://arxiv.org/abs/1706.03762>\n- see arXiv:1508.07909 here\n", papers)
+def test_other_link_forms_get_metadata_too(snapshot_papers: dict[str, Paper]) -> None:
+    out = render(
+        "- <https://arxiv.org/abs/1706.03762>\n- see arXiv:1508.07909 here\n", snapshot_papers
+    )
     assert out.split("\n")[0].startswith("- <https://arxiv.org/abs/1706.03762> — *Attention")
     assert out.split("\n")[1].startswith("- see arXiv:1508.07909 — *Neural Machine")
 
 
-def test_papers_without_metadata_are_left_alone(papers: dict[str, Paper]) -> None:
+def test_papers_without_metadata_are_left_alone(snapshot_papers: dict[str, Paper]) -> None:
     text = "- [unknown](https://arxiv.org/abs/2601.99999)\n- [web](https://example.org/)\n"
-    assert render(text, papers) == text
+    assert render(text, snapshot_papers) == text
 
 
 @pytest.mark.parametrize(
@@ -146,14 +143,14 @@ def test_surname_of_one_word() -> None:
 
 
 def test_typos_on_the_seed_list_flag_only_the_misspelled_label(
-    seed_text: str, papers: dict[str, Paper]
+    seed_text: str, snapshot_papers: dict[str, Paper]
 ) -> None:
     links = parse_links(seed_text)
     entries, _ = build_catalog(links)
     flagged = [
-        (link.label, possible_typos(link.label, papers[e.arxiv_id].title))
+        (link.label, possible_typos(link.label, snapshot_papers[e.arxiv_id].title))
         for link, e in zip(links, entries, strict=True)
-        if e.arxiv_id and possible_typos(link.label, papers[e.arxiv_id].title)
+        if e.arxiv_id and possible_typos(link.label, snapshot_papers[e.arxiv_id].title)
     ]
     assert flagged == [
         (
@@ -187,19 +184,21 @@ def test_escaped_titles_render_as_plain_text(title: str) -> None:
     assert rendered == " ".join(["x", *title.replace("\n", " ").split()])
 
 
-def test_windows_line_endings_are_kept(papers: dict[str, Paper]) -> None:
+def test_windows_line_endings_are_kept(snapshot_papers: dict[str, Paper]) -> None:
     text = "- [DistServe\r\n  two lines](https://arxiv.org/pdf/2401.09670)\r\n- [web](https://a.example/)\r\n"
-    out = render(text, papers)
+    out = render(text, snapshot_papers)
     assert out.startswith("- [DistServe two lines](https://arxiv.org/pdf/2401.09670) — ")
     assert out.endswith("2024\r\n- [web](https://a.example/)\r\n")
 
 
-def test_links_with_a_title_or_angle_brackets_get_metadata(papers: dict[str, Paper]) -> None:
+def test_links_with_a_title_or_angle_brackets_get_metadata(
+    snapshot_papers: dict[str, Paper],
+) -> None:
     text = (
         '- [PPO](https://arxiv.org/abs/1707.06347 "the paper") is good\n'
         "- [PPO again](<https://arxiv.org/abs/1707.06347>)\n"
     )
-    first, second, _ = render(text, papers).split("\n")
+    first, second, _ = render(text, snapshot_papers).split("\n")
     suffix = " — *Proximal Policy Optimization Algorithms* · Schulman et al. · Jul 2017"
     assert first == f'- [PPO](https://arxiv.org/abs/1707.06347 "the paper"){suffix} is good'
     assert second == f"- [PPO again](<https://arxiv.org/abs/1707.06347>){suffix}"

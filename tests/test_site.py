@@ -10,15 +10,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.bibtex import bibtex_text
-from pipeline.catalog import build_catalog
 from pipeline.cli import main
 from pipeline.files import atomic_write
 from pipeline.models import ArxivRef, CatalogEntry, Link, Paper
 from pipeline.outputs import build_rows, parquet_bytes
-from pipeline.parse import parse_links
 from pipeline.site import load_entries, render_page
-from pipeline.snapshot import papers_from_snapshot
-from tests.conftest import REPO, SNAPSHOT
+from tests.conftest import REPO, SeedCatalog
 from tests.factories import make_paper
 
 
@@ -51,10 +48,8 @@ def site(outputs: Path, target: Path) -> int:
 
 
 @pytest.fixture
-def seed_outputs(tmp_path: Path, seed_text: str) -> Path:
-    entries, _ = build_catalog(parse_links(seed_text))
-    papers = {p.arxiv_id: p for p in papers_from_snapshot(SNAPSHOT.read_text(encoding="utf-8"))}
-    write_outputs(tmp_path / "outputs", entries, papers)
+def seed_outputs(tmp_path: Path, seed_catalog: SeedCatalog) -> Path:
+    write_outputs(tmp_path / "outputs", *seed_catalog)
     return tmp_path / "outputs"
 
 
