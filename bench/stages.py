@@ -120,7 +120,10 @@ def run_stages(workdir: Path) -> dict[str, Any]:
     )
     start = time.perf_counter()
     summary = enrich(
-        Options(paths=paths, offline=True), _no_network, stage=stopwatch(timings, memory)
+        # One process: stages are timed one after the other, each with its own memory.
+        Options(paths=paths, offline=True, parallel=False),
+        _no_network,
+        stage=stopwatch(timings, memory),
     )
     total = time.perf_counter() - start
     stages = list(timings.values())

@@ -167,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--offline", action="store_true", help="never touch the network")
     run.add_argument("--refresh", action="store_true", help="fetch every paper again")
     run.add_argument("--no-readme", action="store_true", help="do not rewrite the README")
+    run.add_argument(
+        "--serial",
+        action="store_true",
+        help="one process only (by default, on Linux with 2+ cores, a second process "
+        "computes the dataset files while this one renders the README)",
+    )
     _summary_option(run, "also write the summary as JSON here (env PIPELINE_SUMMARY)")
 
     digest_defaults = DigestOptions()
@@ -326,6 +332,7 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
         offline=args.offline,
         refresh=args.refresh,
         no_readme=args.no_readme,
+        parallel=not args.serial,
     )
     summary = enrich(options, lambda: _http_transport(options.fetch), progress=_progress_bar)
     print(summary.report(options.paths.readme), file=out)
@@ -374,6 +381,9 @@ def _progress_bar(total: int) -> Callable[[int], None]:
     from tqdm import tqdm
 
     on_terminal = sys.stderr.isatty()
+    # No monitor thread (it only nudges stalled bars): enrich forks a second process after
+    # fetching, which it does only where no other thread runs (pipeline/forked.py).
+    tqdm.monitor_interval = 0
     bar = tqdm(total=total, unit="paper", disable=not on_terminal, leave=False)
     settled = 0
 

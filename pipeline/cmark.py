@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import ctypes
 import importlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.bulk import give_back_freed_memory
+
+T = TypeVar("T")
 
 # GitHub's extensions (tagfilter only changes rendering, tasklist only list items).
 EXTENSIONS = (b"table", b"autolink", b"strikethrough", b"tagfilter", b"tasklist")
@@ -115,6 +118,49 @@ _SAME_KIND = {"table_header": "table_row", "tasklist": "item"}
 @contextmanager
 def parsed(markdown: str) -> Iterator[int]:
     """The document node of `markdown` parsed as GitHub does; freed afterwards."""
+    document = _parse(markdown)
+    try:
+        yield document
+    finally:
+        _free(document)
+
+
+@contextmanager
+def parsed_beside(markdown: str, work: Callable[[], T]) -> Iterator[tuple[int, T]]:
+    """`parsed(markdown)`, and what `work()` returns, run here while cmark-gfm parses.
+
+    cmark-gfm parses on another thread: ctypes lets go of the GIL during each C call, so
+    the parse (all C) and Python work here (an enrich run loads its cache) overlap.
+    """
+    outcome: list[int | BaseException] = []
+
+    def parse() -> None:
+        try:
+            outcome.append(_parse(markdown))
+        except BaseException as error:  # raised again below, on the calling thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=parse, name="cmark-gfm parse", daemon=True)
+    thread.start()
+    try:
+        result = work()
+    finally:
+        thread.join()
+        document = outcome[0]
+        if isinstance(document, BaseException):
+            raise document
+    try:
+        yield document, result
+    finally:
+        _free(document)
+
+
+def _free(document: int) -> None:
+    _lib.cmark_node_free(document)
+    give_back_freed_memory()
+
+
+def _parse(markdown: str) -> int:
     parser = _lib.cmark_parser_new(0)
     try:
         for name in EXTENSIONS:
@@ -125,14 +171,10 @@ def parsed(markdown: str) -> Iterator[int]:
         for start in range(0, len(markdown), _PIECE):
             piece = markdown[start : start + _PIECE].encode("utf-8")
             _lib.cmark_parser_feed(parser, piece, len(piece))
-        document = _lib.cmark_parser_finish(parser)
+        document: int = _lib.cmark_parser_finish(parser)
     finally:
         _lib.cmark_parser_free(parser)
-    try:
-        yield document
-    finally:
-        _lib.cmark_node_free(document)
-        give_back_freed_memory()
+    return document
 
 
 _PIECE = 1 << 20  # characters fed to the parser at a time

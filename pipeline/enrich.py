@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.bibtex import bibtex_text
 from pipeline.bulk import gc_paused, give_back_freed_memory
@@ -19,9 +20,17 @@ from pipeline.config import Options
 from pipeline.errors import InputError
 from pipeline.fetch import ArxivClient, Transport, fetch_papers
 from pipeline.files import atomic_write, read_bytes, read_text, write_all
+from pipeline.forked import Forked
 from pipeline.models import CatalogEntry, Link, Paper
-from pipeline.outputs import build_rows, catalog_csv, csv_text, outputs_readme, parquet_bytes
-from pipeline.parse import parse_links
+from pipeline.outputs import (
+    build_rows,
+    catalog_csv,
+    csv_text,
+    entry_cells,
+    outputs_readme,
+    parquet_bytes,
+)
+from pipeline.parse import parse_links, parse_links_beside
 from pipeline.render import possible_typos, render_readme
 from pipeline.summary import LabelMismatch, Summary
 
@@ -61,12 +70,16 @@ def _enrich(
 ) -> Summary:
     summary = Summary()
     paths = options.paths
-    with stage("read and parse the list"):
-        text, links = read_list(paths.readme)
+    if options.parallel:
+        with stage("read and parse the list, load cache"):
+            text, links, cache = read_list_and_cache(paths.readme, paths.cache)
+    else:
+        with stage("read and parse the list"):
+            text, links = read_list(paths.readme)
+        with stage("load cache"):
+            cache = read_cache(paths.cache)
     with stage("resolve arXiv IDs"):
         entries, summary.invalid_links = build_catalog(links)
-    with stage("load cache"):
-        cache = read_cache(paths.cache)
     ids = distinct_arxiv_ids(entries)
     summary.links = len(entries)
     summary.arxiv_links = sum(1 for e in entries if e.kind == "arxiv")
@@ -82,25 +95,27 @@ def _enrich(
         cache = _fetch(wanted, cache, options, transport, progress, summary)
 
     papers = {i: cache[i] for i in ids if i in cache}
-    new_readme = text
-    if not options.no_readme:
-        new_readme, entries = _render_safely(text, entries, papers, summary, stage)
-    with stage("label typo check"):
-        summary.mismatches = _label_mismatches(entries, papers)
-
-    with stage("outputs: rows"):
-        rows = build_rows(entries, papers)
-    outputs: list[tuple[str, Path, Callable[[], str | bytes]]] = [
-        ("outputs: Parquet", paths.outputs / "papers.parquet", lambda: parquet_bytes(rows)),
-        ("outputs: CSV", paths.outputs / "papers.csv", lambda: csv_text(rows)),
-        ("outputs: BibTeX", paths.outputs / "papers.bib", lambda: bibtex_text(entries, papers)),
-        ("outputs: README", paths.outputs / "README.md", outputs_readme),
-        ("catalog.csv", paths.catalog, lambda: catalog_csv(entries)),
+    # The dataset files depend on the list only through its entries, and the README render
+    # keeps those (only a joined link text moves the lines below it): a second process
+    # computes them from the entries as parsed while this one renders the README.
+    with Forked(lambda: _dataset_files(entries, papers, stage), options.parallel) as ahead:
+        new_readme, final = text, entries
+        if not options.no_readme:
+            new_readme, final = _render_safely(text, entries, papers, summary, stage)
+        with stage("outputs: BibTeX"):
+            bibtex = bibtex_text(final, papers)
+        same = final is entries or entry_cells(final) == entry_cells(entries)
+        dataset = ahead.result() if same else None
+    if dataset is None:  # the copy's work was for other lines: done again, here
+        dataset = _dataset_files(final, papers, stage)
+    summary.mismatches = dataset.mismatches
+    planned: list[tuple[Path, str | bytes]] = [
+        (paths.outputs / "papers.parquet", dataset.parquet),
+        (paths.outputs / "papers.csv", dataset.csv),
+        (paths.outputs / "papers.bib", bibtex),
+        (paths.outputs / "README.md", outputs_readme()),
+        (paths.catalog, dataset.catalog),
     ]
-    planned: list[tuple[Path, str | bytes]] = []
-    for name, path, make in outputs:
-        with stage(name):
-            planned.append((path, make()))
     if not options.no_readme:
         planned.append((paths.readme, new_readme))
     with stage("write files"):
@@ -113,9 +128,21 @@ def read_list(readme: Path) -> tuple[str, list[Link]]:
     """The README's text and its links; InputError when it has none (not the reading list)."""
     text = read_text(readme)
     links = parse_links(text)
+    _check_links(readme, links)
+    return text, links
+
+
+def read_list_and_cache(readme: Path, cache: Path) -> tuple[str, list[Link], dict[str, Paper]]:
+    """`read_list` and `read_cache` at once: the cache loads while cmark-gfm parses (in C)."""
+    text = read_text(readme)
+    links, papers = parse_links_beside(text, lambda: read_cache(cache))
+    _check_links(readme, links)
+    return text, links, papers
+
+
+def _check_links(readme: Path, links: Sequence[Link]) -> None:
     if not links:
         raise InputError(f"{readme}: no links found; is this the reading list?")
-    return text, links
 
 
 def read_cache(path: Path) -> dict[str, Paper]:
@@ -175,6 +202,31 @@ def _label_mismatches(
         if paper and (typos := possible_typos(entry.link.label, paper.title)):
             mismatches.append(LabelMismatch(entry, paper.title, typos))
     return mismatches
+
+
+class DatasetFiles(NamedTuple):
+    """What `enrich` makes of the entries and papers, besides the README and papers.bib."""
+
+    parquet: bytes
+    csv: str
+    catalog: str
+    mismatches: list[LabelMismatch]
+
+
+def _dataset_files(
+    entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage
+) -> DatasetFiles:
+    with stage("label typo check"):
+        mismatches = _label_mismatches(entries, papers)
+    with stage("outputs: rows"):
+        rows = build_rows(entries, papers)
+    with stage("outputs: Parquet"):
+        parquet = parquet_bytes(rows)
+    with stage("outputs: CSV"):
+        csv = csv_text(rows)
+    with stage("catalog.csv"):
+        catalog = catalog_csv(entries)
+    return DatasetFiles(parquet, csv, catalog, mismatches)
 
 
 # How many unsafe suffixes one run leaves out one by one before it leaves the README alone.

@@ -211,6 +211,12 @@ def build_rows(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper]) -> 
         return {column.name: column.cells(entries, papers_of_rows) for column in COLUMNS}
 
 
+def entry_cells(entries: Sequence[CatalogEntry]) -> list[tuple[Any, ...]]:
+    """Each entry's cells of the dataset taken from the link (not the paper): all the
+    outputs read of an entry, so equal cells give equal outputs."""
+    return list(zip(*(c.cells(entries, ()) for c in COLUMNS if c.of_entry), strict=True))
+
+
 def validate_rows(rows: Dataset, columns: Sequence[Column] = COLUMNS) -> None:
     """Raise OutputError on missing columns, duplicate positions, missing required fields, or
     bad kinds; a bad row is named by its position (the first one, in list order)."""

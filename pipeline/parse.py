@@ -26,6 +26,7 @@ import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from html.parser import HTMLParser
+from typing import TypeVar
 
 from pipeline import cmark
 from pipeline.bulk import gc_paused
@@ -34,6 +35,7 @@ from pipeline.resolve import ARXIV_TEXT_MENTION
 from pipeline.text import collapse_whitespace
 
 END_OF_LIST_MARKER = "<!-- end of reading list"
+T = TypeVar("T")
 SECTION_SEPARATOR = " > "
 # A paragraph such as "DPO:" or "**PPO**:" that labels the list below it.
 _LABEL_PARAGRAPH = re.compile(r"^[^\n:]{1,60}:$")
@@ -88,6 +90,15 @@ def parse_links(markdown: str) -> list[Link]:
         with cmark.parsed(markdown) as document:
             walk.blocks(document)
         return walk.links()
+
+
+def parse_links_beside(markdown: str, work: Callable[[], T]) -> tuple[list[Link], T]:
+    """`parse_links(markdown)`, and what `work()` returns, run while cmark-gfm parses in C."""
+    walk = _Walk(markdown)
+    with gc_paused():
+        with cmark.parsed_beside(markdown, work) as (document, result):
+            walk.blocks(document)
+        return walk.links(), result
 
 
 def inline_tokens(markdown: str) -> list[Token]:

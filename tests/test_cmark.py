@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import threading
 
 import pytest
 
 from pipeline import cmark
+from pipeline.parse import parse_links, parse_links_beside
 
 
 def test_a_missing_symbol_is_one_clear_error() -> None:
@@ -86,3 +88,16 @@ def test_a_task_list_item_is_an_item_whatever_came_first(monkeypatch: pytest.Mon
         "paragraph",
         "text",
     ]
+
+
+def test_work_beside_the_parse_returns_and_raises_here(seed_text: str) -> None:
+    links, value = parse_links_beside(seed_text, lambda: 42)
+    assert value == 42
+    assert links == parse_links(seed_text)
+
+    def failing() -> None:
+        raise ValueError("cache line 3")
+
+    with pytest.raises(ValueError, match="cache line 3"):
+        parse_links_beside(seed_text, failing)
+    assert threading.active_count() == 1  # the parsing thread is over either way

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -264,3 +265,38 @@ def test_an_interrupted_run_exits_130_and_writes_no_outputs(
     monkeypatch.setattr(pipeline.enrich, "fetch_papers", interrupted)
     assert enrich(project, "--api-url", fake.url) == 130
     assert snapshot_of(project) == before
+
+
+@pytest.mark.parametrize("first_render", [False, True], ids=["steady state", "first render"])
+def test_the_second_process_changes_nothing_written_or_reported(
+    project: Path,
+    seed_text: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    first_render: bool,
+) -> None:
+    """A forked copy computes the dataset files from the entries as parsed while the README
+    is rendered; where the render moved lines (the seed's two-line DistServe link text is
+    joined), this process computes them again for the new lines."""
+    if first_render:
+        (project / "README.md").write_text(seed_text, encoding="utf-8")
+    computed_here: list[int] = []  # calls made by this process (the copy's stay in the copy)
+    dataset_files = pipeline.enrich._dataset_files
+
+    def counted(*args: Any) -> pipeline.enrich.DatasetFiles:
+        computed_here.append(os.getpid())
+        return dataset_files(*args)
+
+    monkeypatch.setattr(pipeline.enrich, "_dataset_files", counted)
+    results = []
+    for mode in ("--serial", "--offline"):
+        work = shutil.copytree(project, tmp_path_factory.mktemp("run") / "project")
+        computed_here.clear()
+        assert enrich(work, "--offline", mode) == 0
+        results.append((snapshot_of(work), capsys.readouterr().out, len(computed_here)))
+    (serial, serial_out, serial_here), (parallel, parallel_out, parallel_here) = results
+    assert parallel == serial
+    assert parallel_out == serial_out
+    assert serial_here == 1
+    assert parallel_here == (1 if first_render else 0)

@@ -1,0 +1,166 @@
+"""Work done by a forked copy of this process while this one goes on (Linux, 2+ cores).
+
+A long `enrich` run has two independent halves after the list and cache are read: the
+README render and the dataset files. A copy of the process made with fork() already holds
+the list and the papers (nothing is sent to it), computes one half on the second core and
+leaves its result in an unnamed temporary file.
+
+The copy is only ever a shortcut. When it cannot be made (another OS, one core, other
+threads), fails, dies, or runs far longer than this process took meanwhile, `result()`
+does the work here instead, so what a run writes or reports never depends on it: an
+error in the work is raised here, by the same code, as if there had been no copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import IO, Generic, NoReturn, TypeVar, cast
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+# The copy's work is about as long as what this process does meanwhile; one that is still
+# running WAIT_FACTOR times as long (and at least MIN_WAIT_S) is taken to be stuck.
+WAIT_FACTOR = 4.0
+MIN_WAIT_S = 30.0
+_POLL_S = 0.005
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def can_fork() -> bool:
+    """Whether a forked copy can help here: Linux, 2+ usable cores, and no other thread.
+
+    fork() copies only the calling thread: a lock another thread holds at that moment
+    stays locked in the copy forever, so a process running threads never forks.
+    """
+    return (
+        sys.platform == "linux"
+        and len(os.sched_getaffinity(0)) >= 2
+        and threading.active_count() == 1
+    )
+
+
+class Forked(Generic[T]):
+    """`work()` started in a forked copy of this process; `result()` gives what it returned.
+
+    Use as a context manager: leaving the block stops a copy still running (an error or
+    Ctrl-C here), so no copy outlives the run. `work` must not write files or print; its
+    result must pickle.
+    """
+
+    def __init__(self, work: Callable[[], T], enabled: bool = True) -> None:
+        self._work = work
+        self._started = time.monotonic()
+        self._pid: int | None = None
+        self._file: IO[bytes] | None = None
+        if enabled and can_fork():
+            # Closed by _collect or _stop (or with the block): outlives this call.
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
+            parent = os.getpid()
+            pid = os.fork()
+            if pid == 0:
+                self._run_as_copy(parent, self._file)
+            self._pid = pid
+
+    @property
+    def forked(self) -> bool:
+        """Whether a copy was made (and not yet collected)."""
+        return self._pid is not None
+
+    def _run_as_copy(self, parent: int, file: IO[bytes]) -> NoReturn:
+        status = 1
+        try:
+            # Ctrl-C reaches the whole process group: this process stops the copy then.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _die_with(parent)
+            pickle.dump(self._work(), file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.flush()
+            status = 0
+        except BaseException:  # the work is done again in the parent, which reports it
+            pass
+        finally:
+            os._exit(status)  # no atexit handlers, no buffers of the parent flushed twice
+
+    def result(self) -> T:
+        """What `work()` returned: the copy's result if it finished, else computed here."""
+        if self._pid is not None:
+            ok, value = self._collect()
+            if ok:
+                return cast(T, value)
+        return self._work()
+
+    def _collect(self) -> tuple[bool, object]:
+        assert self._pid is not None and self._file is not None
+        waited = time.monotonic() - self._started
+        status = self._wait(time.monotonic() + max(MIN_WAIT_S, WAIT_FACTOR * waited))
+        if status is None:
+            log.warning("the second process is still running after %.0f s; stopped", waited)
+            self._stop()
+            return False, None
+        if status != 0:
+            log.debug("the second process ended with status %d; its work is done here", status)
+            return False, None
+        try:
+            self._file.seek(0)
+            return True, pickle.load(self._file)
+        except Exception as error:  # a copy killed while writing leaves a cut-off file
+            log.debug("the second process left no readable result (%s)", error)
+            return False, None
+        finally:
+            self._close_file()
+
+    def _wait(self, deadline: float) -> int | None:
+        """The copy's exit status once it ends; None if it is still running at `deadline`."""
+        assert self._pid is not None
+        while True:
+            pid, status = os.waitpid(self._pid, os.WNOHANG)
+            if pid:
+                self._pid = None
+                return os.waitstatus_to_exitcode(status)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(_POLL_S)
+
+    def _stop(self) -> None:
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        self._close_file()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> Forked[T]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel end this copy when its parent ends, however the parent ends."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)

@@ -1,0 +1,123 @@
+"""The forked copy that computes half of a long run: a shortcut that never decides the result."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeline.forked
+from pipeline.forked import Forked, can_fork
+from tests.conftest import REPO
+
+
+@pytest.fixture(autouse=True)
+def forking() -> None:
+    # CI and this machine: Linux with 2 cores. Another thread alive here (a fake server a
+    # test left running) would make every test below pass without a copy: refuse that.
+    assert sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2, "needs Linux, 2 cores"
+    assert can_fork(), f"threads alive: {threading.enumerate()}"
+
+
+def test_the_copy_does_the_work_and_this_process_gets_its_result() -> None:
+    here = os.getpid()
+    with Forked(os.getpid) as ahead:
+        assert ahead.forked
+        copy = ahead.result()
+    assert copy != here  # computed by the copy, not here
+    assert not ahead.forked  # collected
+
+
+def test_without_a_copy_the_work_is_done_here() -> None:
+    with Forked(os.getpid, enabled=False) as ahead:
+        assert not ahead.forked
+        assert ahead.result() == os.getpid()
+
+
+def test_a_copy_that_fails_leaves_the_work_here_where_its_error_is_raised() -> None:
+    here = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != here:
+            raise ValueError("only in the copy")
+        return here
+
+    with Forked(work) as ahead:
+        assert ahead.result() == here
+
+    def always_fails() -> int:
+        raise ValueError("bad row 7")
+
+    with Forked(always_fails) as ahead, pytest.raises(ValueError, match="bad row 7"):
+        ahead.result()  # the error a serial run would raise, raised here
+
+
+def test_a_copy_killed_midway_leaves_the_work_here() -> None:
+    here = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return here
+
+    with Forked(work) as ahead:
+        assert ahead.result() == here
+
+
+def test_a_stuck_copy_is_stopped_and_the_work_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline.forked, "MIN_WAIT_S", 0.3)
+    monkeypatch.setattr(pipeline.forked, "WAIT_FACTOR", 0.0)
+    here = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != here:
+            time.sleep(3600)
+        return here
+
+    started = time.monotonic()
+    with Forked(work) as ahead:
+        copy = ahead._pid
+        assert ahead.result() == here
+    assert time.monotonic() - started < 30
+    assert copy is not None and not _alive(copy)
+
+
+def test_leaving_the_block_early_stops_the_copy() -> None:
+    with pytest.raises(KeyboardInterrupt), Forked(lambda: time.sleep(3600)) as ahead:
+        copy = ahead._pid
+        raise KeyboardInterrupt  # Ctrl-C while this process renders the README
+    assert copy is not None and not _alive(copy)
+
+
+def test_a_copy_ends_with_its_parent_however_the_parent_ends(tmp_path: Path) -> None:
+    script = (
+        "import os, time\n"
+        "from pipeline.forked import Forked\n"
+        "ahead = Forked(lambda: time.sleep(3600))\n"
+        "print(ahead._pid, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"  # no cleanup of any kind runs
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == -signal.SIGKILL
+    copy = int(done.stdout)
+    deadline = time.monotonic() + 10
+    while _alive(copy) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(copy)
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
