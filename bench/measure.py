@@ -80,3 +80,49 @@ def run_measured(
 def polite_wall_s(local_s: float, requests: int) -> float:
     """The least wall time arXiv's terms allow: local time plus 3 s between requests."""
     return local_s + max(0, requests - 1) * POLITE_DELAY_S
+
+
+def peak_tree_pss_mib(
+    argv: Sequence[str], *, cwd: Path, interval_s: float = 0.02, timeout_s: float = 900.0
+) -> float:
+    """Peak memory of `argv`'s process and every process it starts, together (Linux).
+
+    `wait4`'s peak RSS is one process's, so a run that forks a second process would look
+    smaller than it is; summing RSS would count the pages the two share twice. PSS (each
+    shared page split between its sharers) summed over the process tree is what the run
+    really holds. Reading it costs ~10 ms per GB of process, so it is sampled in a run of
+    its own (every `interval_s`), never in the timed one. 0.0 where /proc has no PSS.
+    """
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=out)
+        deadline = time.monotonic() + timeout_s
+        peak = 0
+        while process.poll() is None and time.monotonic() < deadline:
+            peak = max(peak, sum(_pss_kib(pid) for pid in _process_tree(process.pid)))
+            time.sleep(interval_s)
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+    return peak / 1024
+
+
+def _process_tree(pid: int) -> list[int]:
+    tree = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+            for child in children:
+                tree += _process_tree(int(child))
+    except OSError:  # the process ended meanwhile
+        pass
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

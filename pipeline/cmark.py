@@ -61,11 +61,16 @@ class CmarkUnavailable(ImportError):
 def _load(
     signatures: dict[str, tuple[Any, tuple[Any, ...]]] = _SIGNATURES,
     extensions: tuple[bytes, ...] = EXTENSIONS,
+    kind: type[ctypes.CDLL] = ctypes.CDLL,
 ) -> ctypes.CDLL:
-    """cmarkgfm's shared object with `signatures` declared; CmarkUnavailable if it lacks any."""
+    """cmarkgfm's shared object with `signatures` declared; CmarkUnavailable if it lacks any.
+
+    `kind`: ctypes.CDLL lets go of the GIL during each call (the parse, so other threads
+    run meanwhile); ctypes.PyDLL keeps it, which halves the cost of a short call.
+    """
     try:
         path = Path(importlib.import_module("cmarkgfm._cmark").__file__ or "")
-        library = ctypes.CDLL(str(path))
+        library = kind(str(path))
         for name, (result, arguments) in signatures.items():
             function = getattr(library, name)
             function.restype = result
@@ -83,19 +88,21 @@ def _load(
 
 
 _lib = _load()
+# The node accessors, millions of calls of a few nanoseconds each in C: the GIL kept.
+_nodes = _load(kind=ctypes.PyDLL)
 
-first_child = _lib.cmark_node_first_child
-next_sibling = _lib.cmark_node_next
-literal = _lib.cmark_node_get_literal
-url = _lib.cmark_node_get_url
-heading_level = _lib.cmark_node_get_heading_level
-fence_info = _lib.cmark_node_get_fence_info
-start_line = _lib.cmark_node_get_start_line
-end_line = _lib.cmark_node_get_end_line
-start_column = _lib.cmark_node_get_start_column
-end_column = _lib.cmark_node_get_end_column
-node_type = _lib.cmark_node_get_type
-_type_string = _lib.cmark_node_get_type_string
+first_child = _nodes.cmark_node_first_child
+next_sibling = _nodes.cmark_node_next
+literal = _nodes.cmark_node_get_literal
+url = _nodes.cmark_node_get_url
+heading_level = _nodes.cmark_node_get_heading_level
+fence_info = _nodes.cmark_node_get_fence_info
+start_line = _nodes.cmark_node_get_start_line
+end_line = _nodes.cmark_node_get_end_line
+start_column = _nodes.cmark_node_get_start_column
+end_column = _nodes.cmark_node_get_end_column
+node_type = _nodes.cmark_node_get_type
+_type_string = _nodes.cmark_node_get_type_string
 KINDS: dict[int, str] = {}
 """`node_type` -> `kind`, for the types seen so far (for callers that look it up inline)."""
 

@@ -25,7 +25,7 @@ from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import (
     build_rows,
     catalog_csv,
-    csv_text,
+    csv_bytes,
     entry_cells,
     outputs_readme,
     parquet_bytes,
@@ -208,8 +208,8 @@ class DatasetFiles(NamedTuple):
     """What `enrich` makes of the entries and papers, besides the README and papers.bib."""
 
     parquet: bytes
-    csv: str
-    catalog: str
+    csv: bytes
+    catalog: bytes
     mismatches: list[LabelMismatch]
 
 
@@ -223,7 +223,7 @@ def _dataset_files(
     with stage("outputs: Parquet"):
         parquet = parquet_bytes(rows)
     with stage("outputs: CSV"):
-        csv = csv_text(rows)
+        csv = csv_bytes(rows)
     with stage("catalog.csv"):
         catalog = catalog_csv(entries)
     return DatasetFiles(parquet, csv, catalog, mismatches)

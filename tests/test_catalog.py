@@ -60,9 +60,9 @@ def test_arxiv_urls_without_a_valid_id_are_reported_and_kept_as_web_links() -> N
 
 def test_catalog_csv_is_deterministic_and_reads_back(seed_text: str) -> None:
     entries, _ = build_catalog(parse_links(seed_text))
-    text = catalog_csv(entries)
-    assert text == catalog_csv(build_catalog(parse_links(seed_text))[0])
-    rows = list(csv.DictReader(io.StringIO(text)))
+    data = catalog_csv(entries)
+    assert data == catalog_csv(build_catalog(parse_links(seed_text))[0])
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert tuple(rows[0]) == tuple(c.name for c in CATALOG_COLUMNS)
     assert len(rows) == 47
     distserve = next(r for r in rows if r["arxiv_id"] == "2401.09670")

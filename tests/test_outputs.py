@@ -23,7 +23,7 @@ from pipeline.outputs import (
     SCHEMA,
     Dataset,
     build_rows,
-    csv_text,
+    csv_bytes,
     outputs_readme,
     pandas_metadata,
     parquet_bytes,
@@ -78,7 +78,7 @@ def test_web_links_have_empty_metadata(rows: Dataset) -> None:
 
 
 def test_csv_round_trip(rows: Dataset) -> None:
-    text = csv_text(rows)
+    text = csv_bytes(rows).decode()
     frame = pd.read_csv(
         io.StringIO(text),
         dtype={"arxiv_id": "string"},
@@ -99,7 +99,7 @@ def test_csv_round_trip(rows: Dataset) -> None:
 def test_same_rows_give_identical_bytes(rows: Dataset, seed_text: str) -> None:
     copy = {name: list(cells) for name, cells in rows.items()}
     assert parquet_bytes(rows) == parquet_bytes(copy)
-    assert csv_text(rows) == csv_text(copy)
+    assert csv_bytes(rows) == csv_bytes(copy)
 
 
 def changed(rows: Dataset, name: str, index: int, value: object) -> Dataset:
@@ -112,15 +112,15 @@ def test_validation_rejects_bad_rows(rows: Dataset) -> None:
     with pytest.raises(OutputError, match="positions are not unique"):
         parquet_bytes({name: [*cells, cells[0]] for name, cells in rows.items()})
     with pytest.raises(OutputError, match="row 1: missing url"):
-        csv_text(changed(rows, "url", 0, None))
+        csv_bytes(changed(rows, "url", 0, None))
     with pytest.raises(OutputError, match="row 3: missing section, label"):
-        csv_text(changed(changed(rows, "label", 2, None), "section", 2, None))
+        csv_bytes(changed(changed(rows, "label", 2, None), "section", 2, None))
     with pytest.raises(OutputError, match="row 2: unknown kind 'paper'"):
-        csv_text(changed(rows, "kind", 1, "paper"))
+        csv_bytes(changed(rows, "kind", 1, "paper"))
     with pytest.raises(OutputError, match="row 1: arXiv link without an ID"):
-        csv_text(changed(rows, "arxiv_id", 0, None))
+        csv_bytes(changed(rows, "arxiv_id", 0, None))
     with pytest.raises(OutputError, match="column year: 46 cells, 47 rows"):
-        csv_text({**rows, "year": rows["year"][1:]})
+        csv_bytes({**rows, "year": rows["year"][1:]})
     with pytest.raises(OutputError, match="missing columns: doi"):
         parquet_bytes({name: cells for name, cells in rows.items() if name != "doi"})
     with pytest.raises(OutputError, match=r"do not fit the schema"):
@@ -157,7 +157,7 @@ def through_csv_rows(rows: Dataset) -> str:
 
 def test_seed_files_are_what_pandas_and_the_csv_module_write(rows: Dataset) -> None:
     assert parquet_bytes(rows) == through_pandas(rows)
-    assert csv_text(rows) == through_csv_rows(rows)
+    assert csv_bytes(rows) == through_csv_rows(rows).encode()
 
 
 TEXT = st.text(max_size=8)
@@ -199,7 +199,7 @@ def test_any_dataset_is_written_as_pandas_and_the_csv_module_write_it(rows: Data
         == pq.read_schema(io.BytesIO(through_pandas(rows))).metadata[b"pandas"]
     )
     assert parquet_bytes(rows) == through_pandas(rows)
-    assert csv_text(rows) == through_csv_rows(rows)
+    assert csv_bytes(rows) == through_csv_rows(rows).encode()
 
 
 def test_unknown_papers_are_rows_without_metadata(seed_text: str) -> None:
