@@ -144,6 +144,7 @@ class _Walk:
         self.containers: list[tuple[int, int]] = []  # lines of open items/table rows
         self.title_count = 0  # level-1 headings, in the whole document
         self.ended = False
+        self.saw_html = False  # `tokens` met inline HTML since this was last reset
 
     def links(self) -> list[Link]:
         drop_title = self.title_count == 1
@@ -206,8 +207,9 @@ class _Walk:
     def _inline_block(self, node: int, is_paragraph: bool) -> None:
         may_label = is_paragraph and not self.containers
         scan = self._may_mention(node)
+        self.saw_html = False
         tokens = self.tokens(node, scan, may_label)
-        if not may_label and any(kind == "html_inline" for kind, _ in tokens):
+        if not may_label and self.saw_html:
             tokens = self.tokens(node, scan, True)  # an HTML anchor's label is its text
         if may_label and _is_label(tokens):
             self.subsection = plain_text(tokens).rstrip(":").strip()
@@ -277,6 +279,7 @@ class _Walk:
                 out.append(_SOFTBREAK)
             elif kind == _HTML_INLINE:
                 out.append(("html_inline", (_literal(node) or b"").decode()))
+                self.saw_html = True
             elif kind == _LINEBREAK:
                 out.append(_HARDBREAK)
             elif kind == _CODE:
@@ -405,6 +408,31 @@ def _inline_links(
 
     `source` gives the block's Markdown, to tell a `www.` autolink from a written link.
     """
+    if len(tokens) == 3:  # most list items: one link with plain text, nothing else that counts
+        (opens, url), (kind, label), closes = tokens
+        if opens == "link_open" and closes is _LINK_CLOSE and kind in _PLAIN_TEXT:
+            return iter(_link(url, collapse_whitespace(label), (), first_line, source))
+    return _links_among(tokens, first_line, source)
+
+
+_PLAIN_TEXT = frozenset({"text", "text_special"})
+
+
+def _link(
+    url: str, label: str, inner: Sequence[Token], line: int, source: Callable[[], str]
+) -> list[_Found]:
+    """The entry a link written with this URL, label and content is: none or one."""
+    url = url.strip()
+    # GitHub links `www.example.com` to http://www.example.com; the list wrote it bare.
+    if label.startswith("www.") and url == "http://" + label and url not in source():
+        url = label
+    is_badge = not label and any(k == "image" for k, _ in inner)
+    return [(label, url, line, None)] if is_resource_url(url) and not is_badge else []
+
+
+def _links_among(
+    tokens: Sequence[Token], first_line: int, source: Callable[[], str]
+) -> Iterator[_Found]:
     line = first_line
     index = 0
     while index < len(tokens):
@@ -412,13 +440,7 @@ def _inline_links(
         if kind == "link_open":
             close = _matching_close(tokens, index, "link_close")
             inner = tokens[index + 1 : close]
-            url, label = content.strip(), plain_text(inner)
-            # GitHub links `www.example.com` to http://www.example.com; the list wrote it bare.
-            if label.startswith("www.") and url == "http://" + label and url not in source():
-                url = label
-            is_badge = not label and any(k == "image" for k, _ in inner)
-            if is_resource_url(url) and not is_badge:
-                yield label, url, line, None
+            yield from _link(content, plain_text(inner), inner, line, source)
             line += sum(1 for k, _ in inner if k in ("softbreak", "hardbreak"))
             index = close + 1
             continue

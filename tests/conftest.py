@@ -8,6 +8,8 @@ checks the copies against ../shared/ where that folder exists.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,3 +72,17 @@ def seed_catalog(seed_text: str, snapshot_papers: dict[str, Paper]) -> SeedCatal
     """The seed list's catalog entries and the snapshot's papers: what the outputs are made of."""
     entries, _ = build_catalog(parse_links(seed_text))
     return entries, snapshot_papers
+
+
+@pytest.fixture
+def alone() -> None:
+    """No thread but this one: enrich forks its second process only then (pipeline/forked.py).
+
+    Waits (bounded) for threads an earlier test left finishing, such as a fake server's
+    request thread still closing its connection.
+    """
+    deadline = time.monotonic() + 30
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    assert threading.active_count() == 1, f"threads alive: {threading.enumerate()}"

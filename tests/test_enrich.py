@@ -275,6 +275,7 @@ def test_the_second_process_changes_nothing_written_or_reported(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     first_render: bool,
+    alone: None,
 ) -> None:
     """A forked copy computes the dataset files from the entries as parsed while the README
     is rendered; where the render moved lines (the seed's two-line DistServe link text is

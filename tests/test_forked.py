@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,11 +17,11 @@ from tests.conftest import REPO
 
 
 @pytest.fixture(autouse=True)
-def forking() -> None:
-    # CI and this machine: Linux with 2 cores. Another thread alive here (a fake server a
-    # test left running) would make every test below pass without a copy: refuse that.
+def forking(alone: None) -> None:
+    # CI and this machine: Linux with 2 cores. Without a copy every test below would pass
+    # for the wrong reason: refuse that.
     assert sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2, "needs Linux, 2 cores"
-    assert can_fork(), f"threads alive: {threading.enumerate()}"
+    assert can_fork()
 
 
 def test_the_copy_does_the_work_and_this_process_gets_its_result() -> None:

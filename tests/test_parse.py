@@ -7,7 +7,13 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.parse import _lines_with_mention_starts, parse_links
+from pipeline.parse import (
+    _LINK_CLOSE,
+    _inline_links,
+    _lines_with_mention_starts,
+    _links_among,
+    parse_links,
+)
 
 
 def test_seed_list_has_47_links_in_document_order(seed_text: str) -> None:
@@ -232,3 +238,34 @@ def test_mention_lines_are_the_lines_a_case_insensitive_search_finds(text: str) 
 def test_a_task_list_item_is_the_item_of_its_links() -> None:
     links = parse_links("- [ ] [a](https://a.example/)\n\n  more\n- [b](https://b.example/)\n")
     assert [(link.line, link.item_start, link.item_end) for link in links] == [(1, 1, 3), (4, 4, 4)]
+
+
+_CONTENT = st.sampled_from(
+    [
+        *("", " ", "Attention", "  two\n words ", "www.example.com", "http://www.example.com"),
+        *("#top", "https://arxiv.org/abs/1706.03762", "mailto:a@b.c", " https://x.org/y "),
+    ]
+)
+_TOKEN = st.one_of(
+    st.tuples(st.sampled_from(["link_open", "text", "text_special", "code_inline"]), _CONTENT),
+    st.sampled_from([("link_close", ""), ("image", ""), ("softbreak", ""), ("hardbreak", "")]),
+)
+
+
+# The fast path's own shape (a link around one text token), and any other token list.
+_ONE_LINK = st.builds(
+    lambda url, kind, text: [("link_open", url), (kind, text), _LINK_CLOSE],
+    _CONTENT,
+    st.sampled_from(["text", "text_special", "code_inline"]),
+    _CONTENT,
+)
+
+
+@given(st.one_of(_ONE_LINK, st.lists(_TOKEN, max_size=4)), st.sampled_from(["", "www.e", "x"]))
+def test_the_one_link_fast_path_finds_what_the_general_rule_finds(
+    tokens: list[tuple[str, str]], source: str
+) -> None:
+    # Link-close tokens are one shared constant in real token lists; the fast path relies on it.
+    tokens = [_LINK_CLOSE if t == ("link_close", "") else t for t in tokens]
+    fast = list(_inline_links(tokens, 7, lambda: source))
+    assert fast == list(_links_among(tokens, 7, lambda: source))
