@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import pipeline.enrich
+from bench.lists import cache_text, reading_list
 from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.cli import main
@@ -301,3 +302,34 @@ def test_the_second_process_changes_nothing_written_or_reported(
     assert parallel_out == serial_out
     assert serial_here == 1
     assert parallel_here == (1 if first_render else 0)
+
+
+def test_ctrl_c_while_the_second_process_works_leaves_no_process_and_no_file(
+    tmp_path: Path,
+) -> None:
+    with FakeArxiv() as fake:  # only to generate a long list and its cache, no HTTP
+        ids = fake.add_synthetic(20_000)
+        (tmp_path / "README.md").write_text(reading_list(ids, web_links=2000), encoding="utf-8")
+        (tmp_path / "cache.jsonl").write_text(cache_text(fake, ids), encoding="utf-8")
+    before = snapshot_of(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "enrich", "--offline", "--cache", "cache.jsonl"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 120
+    copy = None
+    while copy is None and process.poll() is None and time.monotonic() < deadline:
+        copy = next((int(pid) for pid in children.read_text().split()), None)
+        time.sleep(0.005)
+    assert copy is not None, "the run never forked"
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the whole group gets it
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr.decode()
+    assert not Path(f"/proc/{copy}").exists()  # stopped and reaped by the run
+    assert snapshot_of(tmp_path) == before
