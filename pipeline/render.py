@@ -118,7 +118,9 @@ def render_readme(
                 placed[link.position] = link.line - shift
             shift += joined[link.position]
     unplaced.sort(key=lambda link: link.position)
-    return Rendered("\n".join(lines), unplaced, placed, line_of)
+    # Unedited (every later run): the README itself, not a second copy of it.
+    text = markdown if edited_from == len(lines) else "\n".join(lines)
+    return Rendered(text, unplaced, placed, line_of)
 
 
 _Span = tuple[int, int, bool]  # start, end, written as an HTML `<a href>`
