@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -98,7 +99,9 @@ def _enrich(
     # The dataset files depend on the list only through its entries, and the README render
     # keeps those (only a joined link text moves the lines below it): a second process
     # computes them from the entries as parsed while this one renders the README.
-    with Forked(lambda: _dataset_files(entries, papers, stage), options.parallel) as ahead:
+    dataset_files = partial(_dataset_files, entries, papers, stage)
+    # Its result is spilled beside the README: on disk, where /tmp may be RAM.
+    with Forked(dataset_files, options.parallel, paths.readme.parent) as ahead:
         new_readme, final = text, entries
         if not options.no_readme:
             new_readme, final = _render_safely(text, entries, papers, summary, stage)

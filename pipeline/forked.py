@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import IO, Generic, NoReturn, TypeVar, cast
 
@@ -60,19 +61,30 @@ class Forked(Generic[T]):
     result must pickle.
     """
 
-    def __init__(self, work: Callable[[], T], enabled: bool = True) -> None:
+    def __init__(
+        self, work: Callable[[], T], enabled: bool = True, scratch: Path | None = None
+    ) -> None:
+        """Start the copy when `enabled` and `can_fork()`; its result goes to an unnamed
+        file in `scratch` (default: the system's temporary directory, which may be RAM)."""
         self._work = work
         self._started = time.monotonic()
         self._pid: int | None = None
         self._file: IO[bytes] | None = None
         if enabled and can_fork():
-            # Closed by _collect or _stop (or with the block): outlives this call.
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115
-            parent = os.getpid()
-            pid = os.fork()
-            if pid == 0:
-                self._run_as_copy(parent, self._file)
-            self._pid = pid
+            try:
+                self._start(scratch)
+            except OSError as error:  # no room for the file, no process left: no copy
+                log.debug("no second process (%s); its work is done here", error)
+                self._close_file()
+
+    def _start(self, scratch: Path | None) -> None:
+        # Closed by _collect or _stop (or with the block): outlives this call.
+        self._file = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            self._run_as_copy(parent, self._file)
+        self._pid = pid
 
     @property
     def forked(self) -> bool:

@@ -120,3 +120,12 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
+
+
+def test_no_room_for_the_result_means_no_copy_and_the_work_done_here(tmp_path: Path) -> None:
+    with Forked(os.getpid, scratch=tmp_path / "missing") as ahead:
+        assert not ahead.forked
+        assert ahead.result() == os.getpid()
+    with Forked(os.getpid, scratch=tmp_path) as ahead:  # the result's file is unnamed
+        assert ahead.forked and not list(tmp_path.iterdir())
+        assert ahead.result() != os.getpid()
