@@ -151,11 +151,16 @@ def parsed_beside(markdown: str, work: Callable[[], T]) -> Iterator[tuple[int, T
     thread.start()
     try:
         result = work()
-    finally:
+    except BaseException as error:
         thread.join()
-        document = outcome[0]
-        if isinstance(document, BaseException):
-            raise document
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0] from error  # the parse failed too: its error, as before
+        _free(outcome[0])  # not handed out: freed here
+        raise
+    thread.join()
+    document = outcome[0]
+    if isinstance(document, BaseException):
+        raise document
     try:
         yield document, result
     finally:

@@ -101,3 +101,29 @@ def test_work_beside_the_parse_returns_and_raises_here(seed_text: str) -> None:
     with pytest.raises(ValueError, match="cache line 3"):
         parse_links_beside(seed_text, failing)
     assert threading.active_count() == 1  # the parsing thread is over either way
+
+
+def test_the_document_is_freed_when_the_work_beside_the_parse_fails(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[int] = []
+    freed: list[int] = []
+    parse, free = cmark._parse, cmark._free
+
+    def parse_noted(text: str) -> int:
+        parsed.append(parse(text))
+        return parsed[-1]
+
+    def free_noted(document: int) -> None:
+        freed.append(document)
+        free(document)
+
+    monkeypatch.setattr(cmark, "_parse", parse_noted)
+    monkeypatch.setattr(cmark, "_free", free_noted)
+
+    def failing() -> None:
+        raise ValueError("cache line 3")
+
+    with pytest.raises(ValueError, match="cache line 3"):
+        parse_links_beside(seed_text, failing)
+    assert freed == parsed  # cmark-gfm's tree (10x the README) is not left behind
