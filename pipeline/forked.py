@@ -38,18 +38,23 @@ WAIT_FACTOR = 4.0
 MIN_WAIT_S = 30.0
 _POLL_S = 0.005
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_UNKNOWN = -256  # the exit status of a copy reaped elsewhere: not known to be a success
 
 
 def can_fork() -> bool:
-    """Whether a forked copy can help here: Linux, 2+ usable cores, and no other thread.
+    """Whether a forked copy can help here: Linux, 2+ usable cores, no other thread, and
+    the copy's exit status can be known.
 
     fork() copies only the calling thread: a lock another thread holds at that moment
-    stays locked in the copy forever, so a process running threads never forks.
+    stays locked in the copy forever, so a process running threads never forks. With
+    SIGCHLD ignored (a disposition inherited through exec from whatever started the run)
+    the kernel reaps the copy at once and its status is never seen.
     """
     return (
         sys.platform == "linux"
         and len(os.sched_getaffinity(0)) >= 2
         and threading.active_count() == 1
+        and signal.getsignal(signal.SIGCHLD) is not signal.SIG_IGN
     )
 
 
@@ -137,7 +142,11 @@ class Forked(Generic[T]):
         """The copy's exit status once it ends; None if it is still running at `deadline`."""
         assert self._pid is not None
         while True:
-            pid, status = os.waitpid(self._pid, os.WNOHANG)
+            try:
+                pid, status = os.waitpid(self._pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: ended, how is not known
+                self._pid = None
+                return _UNKNOWN
             if pid:
                 self._pid = None
                 return os.waitstatus_to_exitcode(status)
@@ -149,7 +158,8 @@ class Forked(Generic[T]):
         if self._pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped elsewhere
+                os.waitpid(self._pid, 0)
             self._pid = None
         self._close_file()
 

@@ -129,3 +129,28 @@ def test_no_room_for_the_result_means_no_copy_and_the_work_done_here(tmp_path: P
     with Forked(os.getpid, scratch=tmp_path) as ahead:  # the result's file is unnamed
         assert ahead.forked and not list(tmp_path.iterdir())
         assert ahead.result() != os.getpid()
+
+
+def test_a_copy_reaped_elsewhere_leaves_the_work_here() -> None:
+    # Whoever reaps it (a SIGCHLD handler, a waitpid(-1) elsewhere), its status is lost.
+    with Forked(os.getpid) as ahead:
+        assert ahead._pid is not None
+        os.waitpid(ahead._pid, 0)
+        assert ahead.result() == os.getpid()
+    with Forked(lambda: time.sleep(3600)) as ahead:
+        assert ahead._pid is not None
+        os.kill(ahead._pid, signal.SIGKILL)
+        os.waitpid(ahead._pid, 0)  # leaving the block must not fail on a copy already gone
+
+
+def test_no_copy_where_children_are_reaped_by_the_kernel() -> None:
+    # SIGCHLD ignored (inherited through exec from whatever started the run): the kernel
+    # reaps every child at once, no exit status is ever seen.
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert not can_fork()
+        with Forked(os.getpid) as ahead:
+            assert not ahead.forked
+            assert ahead.result() == os.getpid()
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
