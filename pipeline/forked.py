@@ -123,7 +123,8 @@ class Forked(Generic[T]):
         waited = time.monotonic() - self._started
         status = self._wait(time.monotonic() + max(MIN_WAIT_S, WAIT_FACTOR * waited))
         if status is None:
-            log.warning("the second process is still running after %.0f s; stopped", waited)
+            ran = time.monotonic() - self._started
+            log.warning("the second process is still running after %.0f s; stopped", ran)
             self._stop()
             return False, None
         if status != 0:

@@ -154,3 +154,21 @@ def test_no_copy_where_children_are_reaped_by_the_kernel() -> None:
             assert ahead.result() == os.getpid()
     finally:
         signal.signal(signal.SIGCHLD, previous)
+
+
+def test_a_stuck_copy_is_reported_with_the_time_it_ran(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(pipeline.forked, "MIN_WAIT_S", 1.0)
+    monkeypatch.setattr(pipeline.forked, "WAIT_FACTOR", 0.0)
+    here = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != here:
+            time.sleep(3600)
+        return here
+
+    with Forked(work) as ahead:
+        assert ahead.result() == here
+    # Waited for 1 s after this process's own 0 s: "after 1 s", not "after 0 s".
+    assert "still running after 1 s; stopped" in caplog.text
