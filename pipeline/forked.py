@@ -81,26 +81,39 @@ class Forked(Generic[T]):
             except OSError as error:  # no room for the file, no process left: no copy
                 log.debug("no second process (%s); its work is done here", error)
                 self._close_file()
+            except BaseException:  # Ctrl-C as the copy was made: it ends with this block
+                self._stop()
+                raise
 
     def _start(self, scratch: Path | None) -> None:
         # Closed by _collect or _stop (or with the block): outlives this call.
         self._file = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115
         parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            self._run_as_copy(parent, self._file)
-        self._pid = pid
+        # Ctrl-C held back until both sides are ready for it: the copy ignores it before it
+        # could raise KeyboardInterrupt into this process's code (and go on as the run),
+        # and this process knows the copy to stop before it raises it.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._run_as_copy(parent, self._file, mask)
+            self._pid = pid
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     @property
     def forked(self) -> bool:
         """Whether a copy was made (and not yet collected)."""
         return self._pid is not None
 
-    def _run_as_copy(self, parent: int, file: IO[bytes]) -> NoReturn:
+    def _run_as_copy(
+        self, parent: int, file: IO[bytes], mask: set[int | signal.Signals]
+    ) -> NoReturn:
         status = 1
         try:
             # Ctrl-C reaches the whole process group: this process stops the copy then.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             _die_with(parent)
             pickle.dump(self._work(), file, protocol=pickle.HIGHEST_PROTOCOL)
             file.flush()

@@ -172,3 +172,31 @@ def test_a_stuck_copy_is_reported_with_the_time_it_ran(
         assert ahead.result() == here
     # Waited for 1 s after this process's own 0 s: "after 1 s", not "after 0 s".
     assert "still running after 1 s; stopped" in caplog.text
+
+
+def test_ctrl_c_at_the_fork_reaches_this_process_only_and_stops_the_copy() -> None:
+    # Ctrl-C reaches the whole process group; here at the worst moment, just as fork()
+    # returns in both processes. The copy must not raise it into this process's code
+    # (it would go on as the run itself), and this process must stop the copy.
+    script = (
+        "import os, signal, time\n"
+        "from pipeline.forked import Forked\n"
+        "here, fork = os.getpid(), os.fork\n"
+        "def fork_then_ctrl_c():\n"
+        "    pid = fork()\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return pid\n"
+        "os.fork = fork_then_ctrl_c\n"
+        "try:\n"
+        "    with Forked(lambda: time.sleep(3600)) as ahead:\n"
+        "        ahead.result()\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', 'copy' if os.getpid() != here else 'run', flush=True)\n"
+        "    if os.getpid() != here:\n"
+        "        os._exit(0)\n"
+        "print('children', open(f'/proc/{here}/task/{here}/children').read().split())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.splitlines() == ["interrupted run", "children []"], done.stderr
