@@ -6,7 +6,7 @@ the list and the papers (nothing is sent to it), computes one half on the second
 leaves its result in an unnamed temporary file.
 
 The copy is only ever a shortcut. When it cannot be made (another OS, one core, other
-threads), fails, dies, or runs far longer than this process took meanwhile, `result()`
+Python threads), fails, dies, or runs far longer than this process took meanwhile, `result()`
 does the work here instead, so what a run writes or reports never depends on it: an
 error in the work is raised here, by the same code, as if there had been no copy.
 """
@@ -42,11 +42,16 @@ _UNKNOWN = -256  # the exit status of a copy reaped elsewhere: not known to be a
 
 
 def can_fork() -> bool:
-    """Whether a forked copy can help here: Linux, 2+ usable cores, no other thread, and
-    the copy's exit status can be known.
+    """Whether a forked copy can help here: Linux, 2+ usable cores, no other Python thread,
+    and the copy's exit status can be known.
 
     fork() copies only the calling thread: a lock another thread holds at that moment
-    stays locked in the copy forever, so a process running threads never forks. With
+    stays locked in the copy forever, so a process running Python threads never forks.
+    Native pool threads do run (OpenBLAS's, loaded with numpy by pyarrow, and an allocator's
+    background thread); they idle on their own locks, which the copy never takes (it does
+    no linear algebra; the allocators reset theirs at fork), and the wait bound covers a
+    hang. Python 3.12+ counts them and warns at os.fork() (a DeprecationWarning, shown by
+    default only in __main__). With
     SIGCHLD ignored (a disposition inherited through exec from whatever started the run)
     the kernel reaps the copy at once and its status is never seen.
     """
