@@ -44,10 +44,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from pipeline.atom import FeedPage, parse_feed
 from pipeline.fetch_errors import BatchRejected, FetchAborted, MalformedFeed, TransientError
@@ -135,6 +136,10 @@ class HttpxTransport(Transport):
     """The network edge: one connection, timeouts, a wall-clock limit and a size bound."""
 
     def __init__(self, settings: FetchSettings, *, user_agent: str) -> None:
+        # Imported here: an offline run (every `make enrich` from the cache) never needs it,
+        # and it is 50 ms of every start-up otherwise.
+        import httpx
+
         self._max_bytes = settings.max_response_bytes
         self._connect_timeout = settings.connect_timeout
         self._read_timeout = settings.read_timeout
@@ -155,6 +160,8 @@ class HttpxTransport(Transport):
     def _send(
         self, method: str, url: str, time_limit: float, what: str, option: str, **request: Any
     ) -> Response:
+        import httpx
+
         ends = time.monotonic() + time_limit
         timeout = httpx.Timeout(
             min(self._read_timeout, time_limit), connect=min(self._connect_timeout, time_limit)
