@@ -84,7 +84,7 @@ def polite_wall_s(local_s: float, requests: int) -> float:
 
 def peak_tree_pss_mib(
     argv: Sequence[str], *, cwd: Path, interval_s: float = 0.02, timeout_s: float = 900.0
-) -> float:
+) -> tuple[float, int]:
     """Peak memory of `argv`'s process and every process it starts, together (Linux).
 
     `wait4`'s peak RSS is one process's, so a run that forks a second process would look
@@ -92,6 +92,7 @@ def peak_tree_pss_mib(
     shared page split between its sharers) summed over the process tree is what the run
     really holds. Reading it costs ~10 ms per GB of process, so it is sampled in a run of
     its own (every `interval_s`), never in the timed one. 0.0 where /proc has no PSS.
+    Returns (peak MiB, exit code of the run).
     """
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=out)
@@ -102,8 +103,8 @@ def peak_tree_pss_mib(
             time.sleep(interval_s)
         if process.poll() is None:
             process.kill()
-        process.wait()
-    return peak / 1024
+        code = process.wait()
+    return peak / 1024, code
 
 
 def _process_tree(pid: int) -> list[int]:

@@ -263,7 +263,9 @@ def _whole_command(workdir: Path, what: str) -> dict[str, float]:
         runs.append(stats)
         cmark.append(_cmark_render_s(workdir / "README.md"))
     best = min(runs, key=lambda r: r.wall_s)
-    tree = peak_tree_pss_mib(argv, cwd=ROOT)
+    tree, code = peak_tree_pss_mib(argv, cwd=ROOT)
+    if code != 0:
+        raise BenchError(f"{what} failed in the memory run (exit {code})")
     return {
         "readme_mib": (workdir / "README.md").stat().st_size / 2**20,
         "wall_s": best.wall_s,
