@@ -27,6 +27,8 @@ class Link:
     item_end: int  # last line of the enclosing list item (or block), inclusive
     # Written inside an HTML block (a `<table>`, `<details>`...), where Markdown is not parsed.
     in_html_block: bool = False
+    # Written in a heading (ATX `#` or setext, at any depth), which names its section.
+    in_heading: bool = False
 
 
 @dataclass(frozen=True, slots=True)

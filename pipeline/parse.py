@@ -53,6 +53,8 @@ mention can be in: an escape, an entity, or text of a block without "arxiv:" as 
 code_inline, softbreak, hardbreak, html_inline, link_open (content: the URL), link_close,
 image."""
 
+# Where a link is written (Link.in_html_block, Link.in_heading).
+_IN_TEXT, _IN_HTML, _IN_HEADING = "text", "html block", "heading"
 # How far cmark-gfm's column of a text node can be from its source (container indents).
 _COLUMN_SLACK = 200
 _SOFTBREAK: Token = ("softbreak", "")
@@ -135,9 +137,9 @@ class _Walk:
     def __init__(self, markdown: str) -> None:
         self.lines = markdown.split("\n")
         self.mention_lines = _lines_with_mention_starts(markdown)
-        # headings, subsection, label, url, line, item lines, in an HTML block
+        # headings, subsection, label, url, line, item lines, where (_IN_TEXT, ...)
         self.found: list[
-            tuple[tuple[tuple[int, str], ...], str, str, str, int, tuple[int, int], bool]
+            tuple[tuple[tuple[int, str], ...], str, str, str, int, tuple[int, int], str]
         ] = []
         self.headings: tuple[tuple[int, str], ...] = ()
         self.subsection = ""
@@ -150,7 +152,7 @@ class _Walk:
         drop_title = self.title_count == 1
         sections: dict[tuple[tuple[int, str], ...], str] = {}
         links = []
-        for position, (headings, subsection, label, url, line, item, in_html) in enumerate(
+        for position, (headings, subsection, label, url, line, item, where) in enumerate(
             self.found, 1
         ):
             section = sections.get(headings)
@@ -160,7 +162,18 @@ class _Walk:
                 )
             # Positional: a Link per link of a long list, and keywords cost a third more.
             links.append(
-                Link(position, section, subsection, label, url, line, item[0], item[1], in_html)
+                Link(
+                    position,
+                    section,
+                    subsection,
+                    label,
+                    url,
+                    line,
+                    item[0],
+                    item[1],
+                    where is _IN_HTML,
+                    where is _IN_HEADING,
+                )
             )
         return links
 
@@ -201,7 +214,9 @@ class _Walk:
         self.headings = (*(h for h in self.headings if h[0] < level), (level, plain_text(tokens)))
         self.subsection = ""
         self._add(
-            node, _inline_links(tokens, cmark.start_line(node), lambda: self._source_of(node))
+            node,
+            _inline_links(tokens, cmark.start_line(node), lambda: self._source_of(node)),
+            _IN_HEADING,
         )
 
     def _inline_block(self, node: int, is_paragraph: bool) -> None:
@@ -220,14 +235,14 @@ class _Walk:
         if content.lstrip().startswith(END_OF_LIST_MARKER):
             self.ended = True
             return
-        self._add(node, iter(_html_anchors(content, cmark.start_line(node))), in_html=True)
+        self._add(node, iter(_html_anchors(content, cmark.start_line(node))), _IN_HTML)
 
-    def _add(self, node: int, found: Iterator[_Found], in_html: bool = False) -> None:
+    def _add(self, node: int, found: Iterator[_Found], where: str = _IN_TEXT) -> None:
         item: tuple[int, int] | None = None
         for label, url, line, own_item in found:
             if own_item is None:
                 own_item = item = item or self._item_of(node)
-            self.found.append((self.headings, self.subsection, label, url, line, own_item, in_html))
+            self.found.append((self.headings, self.subsection, label, url, line, own_item, where))
 
     def _item_of(self, node: int) -> tuple[int, int]:
         """The lines of the list item or table row around `node` (or of `node` itself)."""

@@ -56,7 +56,6 @@ _EMAIL_AT = re.compile(r"(?<=[\w.+-])@")
 _PARTICLES = {"de", "van", "der", "von", "den", "du", "da", "di", "del", "della", "la", "le", "ter"}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _NEAR = 0.8  # difflib similarity from which a label word reads as a misspelt title word
-_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _ANCHOR_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 
 
@@ -144,8 +143,7 @@ def _plan(
         paper = papers.get(entry.arxiv_id or "")
         if paper is None:
             continue
-        line = lines[link.line - 1]
-        if "#" in line[:4] and _HEADING.match(line):
+        if link.in_heading:
             continue  # a heading names its section; metadata there would rename it
         span = _link_span("\n".join(lines[link.line - 1 : max(link.item_end, link.line)]), link.url)
         item = (link.item_start, link.item_end)

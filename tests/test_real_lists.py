@@ -207,3 +207,26 @@ def test_links_in_headings_are_entries_and_emphasis_stays_around_its_link(
         f"# List\n\n### [Attention]({ATTENTION})\n\nRead **[BERT]({BERT})** — *BERT: "
         "Pre-training of Deep Bidirectional Transformers* · Devlin · Jun 2017 first.\n"
     )
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        f"[Attention]({ATTENTION})\n===",  # setext, level 1
+        f"Models:\n[Attention]({ATTENTION})\n---",  # setext over two lines
+        f"> ## Quoted [Attention]({ATTENTION})",  # ATX inside a block quote
+        f"- ## In an item [Attention]({ATTENTION})",  # ATX inside a list item
+    ],
+    ids=["setext", "setext two lines", "in a quote", "in an item"],
+)
+def test_a_heading_in_any_form_keeps_its_text_and_nothing_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], heading: str
+) -> None:
+    # Metadata there would rename the section; the safety check then left it out with a
+    # "please report this" line on every run (setext and nested headings were not seen).
+    readme = f"# List\n\n{heading}\n\n- [BERT]({BERT})\n"
+    links = parse_links(readme)
+    assert [(link.url, link.in_heading) for link in links] == [(ATTENTION, True), (BERT, False)]
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out.startswith(f"# List\n\n{heading}\n\n- [BERT]({BERT}) — *BERT: ")
+    assert "left out" not in printed
