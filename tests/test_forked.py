@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,17 +73,10 @@ def test_a_copy_killed_midway_leaves_the_work_here() -> None:
 def test_a_stuck_copy_is_stopped_and_the_work_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline.forked, "MIN_WAIT_S", 0.3)
     monkeypatch.setattr(pipeline.forked, "WAIT_FACTOR", 0.0)
-    here = os.getpid()
-
-    def work() -> int:
-        if os.getpid() != here:
-            time.sleep(3600)
-        return here
-
     started = time.monotonic()
-    with Forked(work) as ahead:
+    with Forked(stuck_in_the_copy()) as ahead:
         copy = ahead._pid
-        assert ahead.result() == here
+        assert ahead.result() == os.getpid()
     assert time.monotonic() - started < 30
     assert copy is not None and not _alive(copy)
 
@@ -111,6 +105,18 @@ def test_a_copy_ends_with_its_parent_however_the_parent_ends(tmp_path: Path) -> 
     while _alive(copy) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(copy)
+
+
+def stuck_in_the_copy() -> Callable[[], int]:
+    """Work that hangs in a forked copy and returns this process's pid here."""
+    here = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != here:
+            time.sleep(3600)
+        return here
+
+    return work
 
 
 def _alive(pid: int) -> bool:
@@ -161,15 +167,8 @@ def test_a_stuck_copy_is_reported_with_the_time_it_ran(
 ) -> None:
     monkeypatch.setattr(pipeline.forked, "MIN_WAIT_S", 1.0)
     monkeypatch.setattr(pipeline.forked, "WAIT_FACTOR", 0.0)
-    here = os.getpid()
-
-    def work() -> int:
-        if os.getpid() != here:
-            time.sleep(3600)
-        return here
-
-    with Forked(work) as ahead:
-        assert ahead.result() == here
+    with Forked(stuck_in_the_copy()) as ahead:
+        assert ahead.result() == os.getpid()
     # Waited for 1 s after this process's own 0 s: "after 1 s", not "after 0 s".
     assert "still running after 1 s; stopped" in caplog.text
 
