@@ -228,7 +228,7 @@ def _dataset_files(
     with stage("outputs: CSV"):
         csv = csv_bytes(rows)
     with stage("catalog.csv"):
-        catalog = catalog_csv(entries)
+        catalog = catalog_csv(rows)
     return DatasetFiles(parquet, csv, catalog, mismatches)
 
 

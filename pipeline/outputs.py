@@ -319,9 +319,8 @@ def csv_bytes(rows: Dataset) -> bytes:
     return _csv(rows, COLUMNS)
 
 
-def catalog_csv(entries: Sequence[CatalogEntry]) -> bytes:
+def catalog_csv(rows: Dataset) -> bytes:
     """catalog.csv: the link columns of the dataset (`in_catalog`), one row per link."""
-    rows = {c.name: c.cells(entries, ()) for c in CATALOG_COLUMNS}
     validate_rows(rows, CATALOG_COLUMNS)
     return _csv(rows, CATALOG_COLUMNS)
 

@@ -6,7 +6,7 @@ import csv
 import io
 
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
-from pipeline.outputs import CATALOG_COLUMNS, catalog_csv
+from pipeline.outputs import CATALOG_COLUMNS, build_rows, catalog_csv
 from pipeline.parse import parse_links
 
 
@@ -60,8 +60,8 @@ def test_arxiv_urls_without_a_valid_id_are_reported_and_kept_as_web_links() -> N
 
 def test_catalog_csv_is_deterministic_and_reads_back(seed_text: str) -> None:
     entries, _ = build_catalog(parse_links(seed_text))
-    data = catalog_csv(entries)
-    assert data == catalog_csv(build_catalog(parse_links(seed_text))[0])
+    data = catalog_csv(build_rows(entries, {}))
+    assert data == catalog_csv(build_rows(build_catalog(parse_links(seed_text))[0], {}))
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert tuple(rows[0]) == tuple(c.name for c in CATALOG_COLUMNS)
     assert len(rows) == 47
