@@ -171,8 +171,8 @@ class _Walk:
                     line,
                     item[0],
                     item[1],
-                    where is _IN_HTML,
-                    where is _IN_HEADING,
+                    where == _IN_HTML,
+                    where == _IN_HEADING,
                 )
             )
         return links
