@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+import tests.fakearxiv
 from tests.fakearxiv import FakeArxiv, is_well_formed_id, reference_data
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -521,8 +522,10 @@ def test_trickle_sends_the_real_answer_one_byte_at_a_time(
 
 
 def test_huge_announces_its_length_or_sends_until_closed(
-    fake: FakeArxiv, http: httpx.Client
+    fake: FakeArxiv, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The feed says when it was made, to the second: two answers must not straddle one.
+    monkeypatch.setattr(tests.fakearxiv, "_now", lambda: "2026-11-29T01:50:51Z")
     fake.fail_next("huge", size=3 * 1024 * 1024, announce_full_length=True)
     fake.fail_next("huge", size=3 * 1024 * 1024)
     announced, unannounced = ok(fake, http), ok(fake, http)
