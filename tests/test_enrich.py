@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -250,8 +251,10 @@ def test_arxiv_urls_without_a_paper_are_reported_with_their_line(
         in captured.out
     )
     assert "fetching" not in captured.err  # no progress bar off a terminal
-    catalog = (project / "catalog.csv").read_text(encoding="utf-8")
-    assert f"typo,https://arxiv.org/abs/garbage,web,,,,{line}" in catalog
+    with (project / "catalog.csv").open(encoding="utf-8", newline="") as handle:
+        typo = next(row for row in csv.DictReader(handle) if row["label"] == "typo")
+    written = [typo[name] for name in ("url", "kind", "arxiv_id", "arxiv_version", "line")]
+    assert written == ["https://arxiv.org/abs/garbage", "web", "", "", str(line)]
 
 
 def test_an_interrupted_run_exits_130_and_writes_no_outputs(
