@@ -24,6 +24,7 @@ from pipeline.files import atomic_write, read_bytes, read_text, write_all
 from pipeline.forked import Forked
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import (
+    Dataset,
     build_rows,
     catalog_csv,
     csv_bytes,
@@ -96,28 +97,29 @@ def _enrich(
         cache = _fetch(wanted, cache, options, transport, progress, summary)
 
     papers = {i: cache[i] for i in ids if i in cache}
-    # The dataset files depend on the list only through its entries, and the README render
-    # keeps those (only a joined link text moves the lines below it): a second process
-    # computes them from the entries as parsed while this one renders the README.
-    dataset_files = partial(_dataset_files, entries, papers, stage)
-    # Its result is spilled beside the README: on disk, where /tmp may be RAM.
-    with Forked(dataset_files, options.parallel, paths.readme.parent) as ahead:
+    # papers.bib and Parquet depend on the list only through its entries, and the README
+    # render keeps those (only a joined link text moves the lines below it): a second
+    # process makes them from the entries as parsed while this one renders the README and
+    # writes the CSV files. Its result is spilled beside the README: on disk, where /tmp
+    # may be RAM.
+    copy_work = partial(_bibtex_and_parquet, entries, papers, stage)
+    with Forked(copy_work, options.parallel, paths.readme.parent) as copy:
         new_readme, final = text, entries
         if not options.no_readme:
             new_readme, final = _render_safely(text, entries, papers, summary, stage)
-        with stage("outputs: BibTeX"):
-            bibtex = bibtex_text(final, papers)
+        tables = _tables(final, papers, stage)
         same = final is entries or entry_cells(final) == entry_cells(entries)
-        dataset = ahead.result() if same else None
-    if dataset is None:  # the copy's work was for other lines: done again, here
-        dataset = _dataset_files(final, papers, stage)
-    summary.mismatches = dataset.mismatches
+        made = copy.result() if same and copy.forked else None
+    if made is None:  # no copy, or its work was for other lines: done here
+        made = _bibtex_and_parquet(final, papers, stage, tables.rows)
+    summary.mismatches = tables.mismatches
+    bibtex, parquet = made
     planned: list[tuple[Path, str | bytes]] = [
-        (paths.outputs / "papers.parquet", dataset.parquet),
-        (paths.outputs / "papers.csv", dataset.csv),
+        (paths.outputs / "papers.parquet", parquet),
+        (paths.outputs / "papers.csv", tables.csv),
         (paths.outputs / "papers.bib", bibtex),
         (paths.outputs / "README.md", outputs_readme()),
-        (paths.catalog, dataset.catalog),
+        (paths.catalog, tables.catalog),
     ]
     if not options.no_readme:
         planned.append((paths.readme, new_readme))
@@ -207,29 +209,43 @@ def _label_mismatches(
     return mismatches
 
 
-class DatasetFiles(NamedTuple):
-    """What `enrich` makes of the entries and papers, besides the README and papers.bib."""
+class Tables(NamedTuple):
+    """What this process makes of the README's entries besides the README: the dataset's
+    rows, papers.csv, catalog.csv and the labels that may be typos."""
 
-    parquet: bytes
+    rows: Dataset
     csv: bytes
     catalog: bytes
     mismatches: list[LabelMismatch]
 
 
-def _dataset_files(
-    entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage
-) -> DatasetFiles:
+def _tables(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage) -> Tables:
     with stage("label typo check"):
         mismatches = _label_mismatches(entries, papers)
     with stage("outputs: rows"):
         rows = build_rows(entries, papers)
-    with stage("outputs: Parquet"):
-        parquet = parquet_bytes(rows)
     with stage("outputs: CSV"):
         csv = csv_bytes(rows)
     with stage("catalog.csv"):
         catalog = catalog_csv(rows)
-    return DatasetFiles(parquet, csv, catalog, mismatches)
+    return Tables(rows, csv, catalog, mismatches)
+
+
+def _bibtex_and_parquet(
+    entries: Sequence[CatalogEntry],
+    papers: Mapping[str, Paper],
+    stage: Stage,
+    rows: Dataset | None = None,
+) -> tuple[str, bytes]:
+    """papers.bib and papers.parquet (the second process's half of the work)."""
+    with stage("outputs: BibTeX"):
+        bibtex = bibtex_text(entries, papers)
+    if rows is None:
+        with stage("outputs: rows"):
+            rows = build_rows(entries, papers)
+    with stage("outputs: Parquet"):
+        parquet = parquet_bytes(rows)
+    return bibtex, parquet
 
 
 # How many unsafe suffixes one run leaves out one by one before it leaves the README alone.

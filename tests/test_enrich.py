@@ -281,19 +281,19 @@ def test_the_second_process_changes_nothing_written_or_reported(
     first_render: bool,
     alone: None,
 ) -> None:
-    """A forked copy computes the dataset files from the entries as parsed while the README
+    """A forked copy makes papers.bib and Parquet from the entries as parsed while the README
     is rendered; where the render moved lines (the seed's two-line DistServe link text is
-    joined), this process computes them again for the new lines."""
+    joined), this process makes them again for the new lines."""
     if first_render:
         (project / "README.md").write_text(seed_text, encoding="utf-8")
     computed_here: list[int] = []  # calls made by this process (the copy's stay in the copy)
-    dataset_files = pipeline.enrich._dataset_files
+    copy_work = pipeline.enrich._bibtex_and_parquet
 
-    def counted(*args: Any) -> pipeline.enrich.DatasetFiles:
+    def counted(*args: Any) -> tuple[str, bytes]:
         computed_here.append(os.getpid())
-        return dataset_files(*args)
+        return copy_work(*args)
 
-    monkeypatch.setattr(pipeline.enrich, "_dataset_files", counted)
+    monkeypatch.setattr(pipeline.enrich, "_bibtex_and_parquet", counted)
     results = []
     for mode in ("--serial", "--offline"):
         work = shutil.copytree(project, tmp_path_factory.mktemp("run") / "project")
