@@ -10,7 +10,7 @@ import functools
 import io
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -247,5 +247,5 @@ def merge_fetched(cached: Mapping[str, Paper], fetched: Iterable[Paper]) -> Merg
             unchanged.append(paper.arxiv_id)
         else:
             updated.append(paper.arxiv_id)
-            papers[paper.arxiv_id] = replace(paper)
+            papers[paper.arxiv_id] = msgspec.structs.replace(paper)
     return MergeResult(papers, new, updated, unchanged)

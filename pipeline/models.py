@@ -6,7 +6,6 @@ touches files and only `fetch.py`'s transport touches the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -15,8 +14,9 @@ import msgspec
 LinkKind = Literal["arxiv", "web"]
 
 
-# Values a long list holds one of per link are msgspec Structs: immutable like a frozen
-# dataclass, but built in C (100 000 Links: 0.17 s as dataclasses, 0.02 s as Structs).
+# Values a long list holds one of per link or paper are msgspec Structs: immutable like a
+# frozen dataclass, but built in C (100 000 Links: 0.17 s as dataclasses, 0.02 s as Structs;
+# a cache of 80 000 papers builds 200 000 Authors). `msgspec.structs.replace` copies one.
 class Link(msgspec.Struct, frozen=True):
     """One link of the reading list, as written in the Markdown source."""
 
@@ -61,14 +61,12 @@ class CatalogEntry(msgspec.Struct, frozen=True):
         return self.ref.version if self.ref else None
 
 
-@dataclass(frozen=True, slots=True)
-class Author:
+class Author(msgspec.Struct, frozen=True):
     name: str
     affiliations: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Paper:
+class Paper(msgspec.Struct, frozen=True):
     """Metadata of one arXiv paper: one record of the cache."""
 
     arxiv_id: str
@@ -88,7 +86,7 @@ class Paper:
     source: Literal["arxiv-api", "snapshot"]
     fetched_at: datetime | None
     # Fields no source confirmed (snapshot records): None there means "unknown".
-    unverified: tuple[str, ...] = field(default=())
+    unverified: tuple[str, ...] = ()
 
     def same_metadata(self, other: Paper) -> bool:
         """True when the two records differ at most in when and how they were fetched."""
@@ -96,4 +94,4 @@ class Paper:
 
 
 def _metadata_only(paper: Paper) -> Paper:
-    return replace(paper, fetched_at=None, source="arxiv-api", unverified=())
+    return msgspec.structs.replace(paper, fetched_at=None, source="arxiv-api", unverified=())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from pipeline.models import Author, Paper
 
@@ -35,4 +36,4 @@ def make_paper(
         source="arxiv-api",
         fetched_at=None,
     )
-    return replace(base, **changes)
+    return msgspec.structs.replace(base, **changes)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,7 +52,12 @@ def test_dump_is_sorted_one_line_per_paper_and_round_trips() -> None:
     assert ids == sorted(ids)
     assert dump_cache(load_cache(text).values()) == text
     assert "Wübben" not in text  # sanity: ensure_ascii off is tested below
-    assert dump_cache([replace(papers[0], authors=(Author("Dirk Wübben"),))]).count("Wübben") == 1
+    assert (
+        dump_cache([msgspec.structs.replace(papers[0], authors=(Author("Dirk Wübben"),))]).count(
+            "Wübben"
+        )
+        == 1
+    )
 
 
 def test_committed_cache_holds_the_snapshot_for_every_seed_paper() -> None:
@@ -61,20 +66,22 @@ def test_committed_cache_holds_the_snapshot_for_every_seed_paper() -> None:
 
 
 def test_merge_keeps_unchanged_records_byte_for_byte() -> None:
-    old = {p.arxiv_id: replace(p, source="arxiv-api") for p in snapshot_papers()}
+    old = {p.arxiv_id: msgspec.structs.replace(p, source="arxiv-api") for p in snapshot_papers()}
     before = dump_cache(old.values())
     later = datetime(2030, 1, 1, tzinfo=UTC)
-    refetched = [replace(p, fetched_at=later) for p in old.values()]
+    refetched = [msgspec.structs.replace(p, fetched_at=later) for p in old.values()]
     merged = merge_fetched(old, refetched)
     assert dump_cache(merged.papers.values()) == before
     assert (len(merged.unchanged), merged.updated, merged.new) == (31, [], [])
 
 
 def test_merge_reports_new_and_updated_papers() -> None:
-    old = {p.arxiv_id: replace(p, source="arxiv-api") for p in snapshot_papers()}
+    old = {p.arxiv_id: msgspec.structs.replace(p, source="arxiv-api") for p in snapshot_papers()}
     paper = old["1706.03762"]
-    newer = replace(paper, latest_version=8, fetched_at=datetime(2030, 1, 1, tzinfo=UTC))
-    brand_new = replace(paper, arxiv_id="2601.00001")
+    newer = msgspec.structs.replace(
+        paper, latest_version=8, fetched_at=datetime(2030, 1, 1, tzinfo=UTC)
+    )
+    brand_new = msgspec.structs.replace(paper, arxiv_id="2601.00001")
     merged = merge_fetched(old, [newer, brand_new])
     assert merged.updated == ["1706.03762"]
     assert merged.new == ["2601.00001"]
@@ -83,7 +90,7 @@ def test_merge_reports_new_and_updated_papers() -> None:
 
 def test_a_live_record_replaces_a_snapshot_record() -> None:
     snap = {p.arxiv_id: p for p in snapshot_papers()}
-    live = replace(snap["1706.03762"], source="arxiv-api")
+    live = msgspec.structs.replace(snap["1706.03762"], source="arxiv-api")
     merged = merge_fetched(snap, [live])
     assert merged.updated == ["1706.03762"]
     assert merged.papers["1706.03762"].source == "arxiv-api"

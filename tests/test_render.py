@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from difflib import SequenceMatcher
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -97,7 +97,7 @@ def test_rendering_is_a_fixpoint_and_keeps_the_catalog(
 def test_changed_metadata_replaces_the_old_suffix(snapshot_papers: dict[str, Paper]) -> None:
     once = render("- [PPO](https://arxiv.org/pdf/1707.06347) and my note", snapshot_papers)
     renamed = dict(snapshot_papers)
-    renamed["1707.06347"] = replace(
+    renamed["1707.06347"] = msgspec.structs.replace(
         snapshot_papers["1707.06347"], title="A *new* [title]", authors=(Author("Ada Lovelace"),)
     )
     twice = render(once, renamed)
