@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from pipeline.bulk import give_back_freed_memory
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 # GitHub's extensions (tagfilter only changes rendering, tasklist only list items).
 EXTENSIONS = (b"table", b"autolink", b"strikethrough", b"tagfilter", b"tasklist")
@@ -132,13 +133,30 @@ def parsed(markdown: str) -> Iterator[int]:
         _free(document)
 
 
-@contextmanager
-def parsed_beside(markdown: str, work: Callable[[], T]) -> Iterator[tuple[int, T]]:
-    """`parsed(markdown)`, and what `work()` returns, run here while cmark-gfm parses.
-
-    cmark-gfm parses on another thread: ctypes lets go of the GIL during each C call, so
-    the parse (all C) and Python work here (an enrich run loads its cache) overlap.
+def walked_beside(
+    markdown: str, work: Callable[[], T], walk: Callable[[int], None], then: Callable[[], U]
+) -> tuple[U, T]:
+    """Parse `markdown`, `walk(document)`, free it: `work()` runs while cmark-gfm parses and
+    `then()` while it frees (each on another thread: ctypes lets go of the GIL during each
+    C call, so the C work and the Python work here overlap). Returns what `then()` and
+    `work()` returned; an error in any of them is raised here, and no thread is left.
     """
+    document, result = _parsed_beside(markdown, work)
+    try:
+        walk(document)
+    except BaseException:
+        _free(document)
+        raise
+    freeing = threading.Thread(target=_free, args=(document,), name="cmark-gfm free", daemon=True)
+    freeing.start()
+    try:
+        return then(), result
+    finally:
+        freeing.join()
+
+
+def _parsed_beside(markdown: str, work: Callable[[], T]) -> tuple[int, T]:
+    """The document of `markdown` and what `work()` returned, run here while cmark-gfm parses."""
     outcome: list[int | BaseException] = []
 
     def parse() -> None:
@@ -161,10 +179,7 @@ def parsed_beside(markdown: str, work: Callable[[], T]) -> Iterator[tuple[int, T
     document = outcome[0]
     if isinstance(document, BaseException):
         raise document
-    try:
-        yield document, result
-    finally:
-        _free(document)
+    return document, result
 
 
 def _free(document: int) -> None:

@@ -95,12 +95,11 @@ def parse_links(markdown: str) -> list[Link]:
 
 
 def parse_links_beside(markdown: str, work: Callable[[], T]) -> tuple[list[Link], T]:
-    """`parse_links(markdown)`, and what `work()` returns, run while cmark-gfm parses in C."""
+    """`parse_links(markdown)`, and what `work()` returns, run while cmark-gfm parses in C
+    (the Links are made while it frees its tree)."""
     walk = _Walk(markdown)
     with gc_paused():
-        with cmark.parsed_beside(markdown, work) as (document, result):
-            walk.blocks(document)
-        return walk.links(), result
+        return cmark.walked_beside(markdown, work, walk.blocks, walk.links)
 
 
 def inline_tokens(markdown: str) -> list[Token]:

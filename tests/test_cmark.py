@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from typing import NamedTuple
 
 import pytest
 
@@ -103,27 +104,57 @@ def test_work_beside_the_parse_returns_and_raises_here(seed_text: str) -> None:
     assert threading.active_count() == 1  # the parsing thread is over either way
 
 
-def test_the_document_is_freed_when_the_work_beside_the_parse_fails(
-    seed_text: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parsed: list[int] = []
-    freed: list[int] = []
+class Noted(NamedTuple):
+    parsed: list[int]
+    freed: list[int]
+
+
+@pytest.fixture
+def noted(monkeypatch: pytest.MonkeyPatch) -> Noted:
+    """The documents cmark-gfm parses and frees from here on."""
+    found = Noted([], [])
     parse, free = cmark._parse, cmark._free
 
     def parse_noted(text: str) -> int:
-        parsed.append(parse(text))
-        return parsed[-1]
+        found.parsed.append(parse(text))
+        return found.parsed[-1]
 
     def free_noted(document: int) -> None:
-        freed.append(document)
+        found.freed.append(document)
         free(document)
 
     monkeypatch.setattr(cmark, "_parse", parse_noted)
     monkeypatch.setattr(cmark, "_free", free_noted)
+    return found
 
+
+def test_the_document_is_freed_when_the_work_beside_the_parse_fails(
+    seed_text: str, noted: Noted
+) -> None:
     def failing() -> None:
         raise ValueError("cache line 3")
 
     with pytest.raises(ValueError, match="cache line 3"):
         parse_links_beside(seed_text, failing)
-    assert freed == parsed  # cmark-gfm's tree (10x the README) is not left behind
+    assert noted.freed == noted.parsed  # cmark-gfm's tree (10x the README) is not left behind
+
+
+@pytest.mark.parametrize("failing_step", ["walk", "then"])
+def test_the_document_is_freed_once_and_no_thread_left_when_a_step_fails(
+    seed_text: str, noted: Noted, failing_step: str
+) -> None:
+    kinds_seen: list[str] = []
+
+    def walk(document: int) -> None:
+        kinds_seen.append(cmark.kind(cmark.first_child(document)))
+        if failing_step == "walk":
+            raise ValueError("walk failed")
+
+    def then() -> None:
+        raise ValueError("then failed")
+
+    with pytest.raises(ValueError, match=f"{failing_step} failed"):
+        cmark.walked_beside(seed_text, lambda: None, walk, then)
+    assert kinds_seen == ["heading"]
+    assert noted.freed == noted.parsed and len(noted.parsed) == 1
+    assert threading.active_count() == 1
