@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from pipeline import parse
 from pipeline.parse import (
     _LINK_CLOSE,
     _inline_links,
@@ -269,3 +270,53 @@ def test_the_one_link_fast_path_finds_what_the_general_rule_finds(
     tokens = [_LINK_CLOSE if t == ("link_close", "") else t for t in tokens]
     fast = list(_inline_links(tokens, 7, lambda: source))
     assert fast == list(_links_among(tokens, 7, lambda: source))
+
+
+# One list item's line: a link with anything before and after it that could start another.
+_LINE_LINK = st.sampled_from(
+    [
+        *("[Paper](https://arxiv.org/abs/1706.03762)", "[b](https://www.x.org/p)", "[c](rel)"),
+        *("[d](https://x.org/q_(r))", "[e](<https://x.org/s t>)", '[f](https://x.org/t "T")'),
+    ]
+)
+_LINE_PIECE = st.sampled_from(
+    [
+        *(" text ", " — ", "*em*", "**", "_", "[", "]", "(", ")", "![i](p.png)", "[^1]"),
+        *("<b>", "<https://y.org>", " https://z.org/p", " HTTP://Z.ORG", " www.w.org", "www.u.org"),
+        *(" WWW.W.ORG", " Www.v.org", " ftp://f.org", " a@b.co", "`c`", "\\[", ": ", "&amp;"),
+        *("&lt;a href='u'>", "arXiv:1706.03762", "[g](https://x.org/g)", "<a href='rel'>r</a>"),
+    ]
+)
+_LINE = st.builds(
+    lambda before, link, after: "".join([*before, link, *after]),
+    st.lists(_LINE_PIECE, max_size=2),
+    _LINE_LINK,
+    st.lists(_LINE_PIECE, max_size=3),
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(_LINE, min_size=1, max_size=3))
+@example(["[Paper](https://arxiv.org/abs/1706.03762) www.w.org"])  # what each rule is for
+@example(["[c](rel) https://z.org/p"])
+@example(["[Paper](https://arxiv.org/abs/1706.03762) <a href='rel'>r</a>"])
+@example(["[c](rel) [g](https://x.org/g)", "https://z.org/p [c](rel)", "[c](rel) [h](other)"])
+@example(['[f](https://x.org/t "T") https://z.org/p'])
+def test_stopping_after_a_lone_link_finds_what_the_whole_walk_finds(lines: list[str]) -> None:
+    markdown = "\n".join("- " + line for line in lines) + "\n"
+    walked = parse_links(markdown)
+    everything = parse._only_link_on
+    try:
+        parse._only_link_on = lambda line, url: False  # the whole walk, every time
+        assert walked == parse_links(markdown)
+    finally:
+        parse._only_link_on = everything
+
+
+def test_a_lone_link_is_what_most_list_items_hold() -> None:
+    line = (
+        "1. [Paper 1](https://arxiv.org/abs/2101.00001) — *T: a title* · Author et al. · Jan 2021"
+    )
+    assert parse._only_link_on(line, "https://arxiv.org/abs/2101.00001")
+    for after in (" [x](y)", " <b>", " https://x.org", " www.x.org", " a@b.co", " ![i](p)"):
+        assert not parse._only_link_on(line + after, "https://arxiv.org/abs/2101.00001")
