@@ -12,8 +12,9 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
+
+import msgspec
 
 from bench.lists import papers_from_fake, reading_list
 from bench.measure import ProcessStats, run_measured
@@ -36,7 +37,7 @@ def _synthetic(workdir: Path, papers: int) -> None:
     fake = FakeArxiv()
     ids = fake.add_synthetic(papers)
     records = [
-        replace(p, abstract=abstracts[k % len(abstracts)])
+        msgspec.structs.replace(p, abstract=abstracts[k % len(abstracts)])
         for k, p in enumerate(papers_from_fake(fake, ids))
     ]
     web = round(papers * WEB_SHARE / (1 - WEB_SHARE))
