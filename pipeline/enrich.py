@@ -107,19 +107,20 @@ def _enrich(
         new_readme, final = text, entries
         if not options.no_readme:
             new_readme, final = _render_safely(text, entries, papers, summary, stage)
-        tables = _tables(final, papers, stage)
-        same = final is entries or entry_cells(final) == entry_cells(entries)
-        made = copy.result() if same and copy.forked else None
+        rows, csv, catalog, summary.mismatches = _tables(final, papers, stage)
+        made = None
+        if copy.forked and (final is entries or entry_cells(final) == entry_cells(entries)):
+            made = copy.result()
     if made is None:  # no copy, or its work was for other lines: done here
-        made = _bibtex_and_parquet(final, papers, stage, tables.rows)
-    summary.mismatches = tables.mismatches
+        made = _bibtex_and_parquet(final, papers, stage, rows)
+    del rows  # not held while the files are written
     bibtex, parquet = made
     planned: list[tuple[Path, str | bytes]] = [
         (paths.outputs / "papers.parquet", parquet),
-        (paths.outputs / "papers.csv", tables.csv),
+        (paths.outputs / "papers.csv", csv),
         (paths.outputs / "papers.bib", bibtex),
         (paths.outputs / "README.md", outputs_readme()),
-        (paths.catalog, tables.catalog),
+        (paths.catalog, catalog),
     ]
     if not options.no_readme:
         planned.append((paths.readme, new_readme))
