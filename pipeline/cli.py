@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--serial",
         action="store_true",
         help="one process only (by default, on Linux with 2+ cores, a second process "
-        "makes papers.bib and Parquet while this one renders the README and the CSV files)",
+        "writes papers.bib and checks labels while this one makes the README and data files)",
     )
     _summary_option(run, "also write the summary as JSON here (env PIPELINE_SUMMARY)")
 

@@ -24,7 +24,6 @@ from pipeline.files import atomic_write, read_bytes, read_text, write_all
 from pipeline.forked import Forked
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import (
-    Dataset,
     build_rows,
     catalog_csv,
     csv_bytes,
@@ -97,30 +96,30 @@ def _enrich(
         cache = _fetch(wanted, cache, options, transport, progress, summary)
 
     papers = {i: cache[i] for i in ids if i in cache}
-    # papers.bib and Parquet depend on the list only through its entries, and the README
-    # render keeps those (only a joined link text moves the lines below it): a second
-    # process makes them from the entries as parsed while this one renders the README and
-    # writes the CSV files. Its result is spilled beside the README: on disk, where /tmp
-    # may be RAM.
-    copy_work = partial(_bibtex_and_parquet, entries, papers, stage)
-    with Forked(copy_work, options.parallel, paths.readme.parent) as copy:
+    # papers.bib and the label typo check depend on the list only through its entries, and
+    # the README render keeps those (only a joined link text moves the lines below it): a
+    # second process does them from the entries as parsed while this one renders the README
+    # and writes the dataset files. Its result is spilled beside the README: on disk, where
+    # /tmp may be RAM.
+    with Forked(
+        partial(_bibtex_and_typos, entries, papers, stage), options.parallel, paths.readme.parent
+    ) as copy:
         new_readme, final = text, entries
         if not options.no_readme:
             new_readme, final = _render_safely(text, entries, papers, summary, stage)
-        rows, csv, catalog, summary.mismatches = _tables(final, papers, stage)
+        dataset = _dataset_files(final, papers, stage)
         made = None
         if copy.forked and (final is entries or entry_cells(final) == entry_cells(entries)):
             made = copy.result()
     if made is None:  # no copy, or its work was for other lines: done here
-        made = _bibtex_and_parquet(final, papers, stage, rows)
-    del rows  # not held while the files are written
-    bibtex, parquet = made
+        made = _bibtex_and_typos(final, papers, stage)
+    bibtex, summary.mismatches = made
     planned: list[tuple[Path, str | bytes]] = [
-        (paths.outputs / "papers.parquet", parquet),
-        (paths.outputs / "papers.csv", csv),
+        (paths.outputs / "papers.parquet", dataset.parquet),
+        (paths.outputs / "papers.csv", dataset.csv),
         (paths.outputs / "papers.bib", bibtex),
         (paths.outputs / "README.md", outputs_readme()),
-        (paths.catalog, catalog),
+        (paths.catalog, dataset.catalog),
     ]
     if not options.no_readme:
         planned.append((paths.readme, new_readme))
@@ -210,43 +209,37 @@ def _label_mismatches(
     return mismatches
 
 
-class Tables(NamedTuple):
-    """What this process makes of the README's entries besides the README: the dataset's
-    rows, papers.csv, catalog.csv and the labels that may be typos."""
+class DatasetFiles(NamedTuple):
+    """What `enrich` makes of the entries and papers as data: Parquet, CSV and catalog.csv."""
 
-    rows: Dataset
+    parquet: bytes
     csv: bytes
     catalog: bytes
-    mismatches: list[LabelMismatch]
 
 
-def _tables(entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage) -> Tables:
-    with stage("label typo check"):
-        mismatches = _label_mismatches(entries, papers)
+def _dataset_files(
+    entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage
+) -> DatasetFiles:
     with stage("outputs: rows"):
         rows = build_rows(entries, papers)
+    with stage("outputs: Parquet"):
+        parquet = parquet_bytes(rows)
     with stage("outputs: CSV"):
         csv = csv_bytes(rows)
     with stage("catalog.csv"):
         catalog = catalog_csv(rows)
-    return Tables(rows, csv, catalog, mismatches)
+    return DatasetFiles(parquet, csv, catalog)
 
 
-def _bibtex_and_parquet(
-    entries: Sequence[CatalogEntry],
-    papers: Mapping[str, Paper],
-    stage: Stage,
-    rows: Dataset | None = None,
-) -> tuple[str, bytes]:
-    """papers.bib and papers.parquet (the second process's half of the work)."""
+def _bibtex_and_typos(
+    entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage
+) -> tuple[str, list[LabelMismatch]]:
+    """papers.bib and the labels that may be typos (the second process's half of the work)."""
     with stage("outputs: BibTeX"):
         bibtex = bibtex_text(entries, papers)
-    if rows is None:
-        with stage("outputs: rows"):
-            rows = build_rows(entries, papers)
-    with stage("outputs: Parquet"):
-        parquet = parquet_bytes(rows)
-    return bibtex, parquet
+    with stage("label typo check"):
+        mismatches = _label_mismatches(entries, papers)
+    return bibtex, mismatches
 
 
 # How many unsafe suffixes one run leaves out one by one before it leaves the README alone.

@@ -1,9 +1,9 @@
 """Work done by a forked copy of this process while this one goes on (Linux, 2+ cores).
 
 A long `enrich` run has two independent halves after the list and cache are read: the
-README render (with the CSV files) and papers.bib with Parquet. A copy of the process
-made with fork() already holds the list and the papers (nothing is sent to it), computes
-one half on the second core and leaves its result in an unnamed temporary file.
+README render (with the dataset files) and papers.bib (with the label typo check). A copy
+of the process made with fork() already holds the list and the papers (nothing is sent to
+it), computes one half on the second core and leaves its result in an unnamed file.
 
 The copy is only ever a shortcut. When it cannot be made (another OS, one core, other
 Python threads), fails, dies, or runs far longer than this process took meanwhile, `result()`

@@ -21,6 +21,7 @@ from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.cli import main
 from pipeline.parse import parse_links
+from pipeline.summary import LabelMismatch
 from tests.conftest import REPO
 from tests.fakearxiv import FakeArxiv
 
@@ -281,19 +282,19 @@ def test_the_second_process_changes_nothing_written_or_reported(
     first_render: bool,
     alone: None,
 ) -> None:
-    """A forked copy makes papers.bib and Parquet from the entries as parsed while the README
-    is rendered; where the render moved lines (the seed's two-line DistServe link text is
-    joined), this process makes them again for the new lines."""
+    """A forked copy makes papers.bib and checks labels for typos from the entries as parsed
+    while the README is rendered; where the render moved lines (the seed's two-line DistServe
+    link text is joined), this process does that again for the new lines."""
     if first_render:
         (project / "README.md").write_text(seed_text, encoding="utf-8")
     computed_here: list[int] = []  # calls made by this process (the copy's stay in the copy)
-    copy_work = pipeline.enrich._bibtex_and_parquet
+    copy_work = pipeline.enrich._bibtex_and_typos
 
-    def counted(*args: Any) -> tuple[str, bytes]:
+    def counted(*args: Any) -> tuple[str, list[LabelMismatch]]:
         computed_here.append(os.getpid())
         return copy_work(*args)
 
-    monkeypatch.setattr(pipeline.enrich, "_bibtex_and_parquet", counted)
+    monkeypatch.setattr(pipeline.enrich, "_bibtex_and_typos", counted)
     results = []
     for mode in ("--serial", "--offline"):
         work = shutil.copytree(project, tmp_path_factory.mktemp("run") / "project")
