@@ -126,10 +126,6 @@ def fenced_code(markdown: str, language: str) -> list[str]:
     return blocks
 
 
-class _End(Exception):
-    """The end-of-list marker: the walk stops collecting links."""
-
-
 class _Walk:
     """One walk over a document's blocks, collecting links and the headings above them."""
 
