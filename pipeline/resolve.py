@@ -214,7 +214,13 @@ def canonical_id(text: str) -> str:
     goes because it is not part of the identifier (arXiv redirects the long form to the
     short one). Raises ValueError when `text` is not an identifier with optional version.
     """
+    return versioned_id(text).arxiv_id
+
+
+def versioned_id(text: str) -> ArxivRef:
+    """`canonical_id(text)` with the version `text` names (`1706.03762v5`: 5; none: None)."""
     match = _VERSIONED_ID_PATTERN.fullmatch(text)
     if match is None:
         raise ValueError(f"not an arXiv identifier: {text!r}")
-    return _canonical(match)
+    version = match["version"]
+    return ArxivRef(_canonical(match), int(version) if version else None)

@@ -25,7 +25,7 @@ from pipeline.fetch import (
     check_status,
 )
 from pipeline.fetch_errors import FetchError, MalformedFeed
-from pipeline.resolve import canonical_id, resolve_arxiv
+from pipeline.resolve import resolve_arxiv, versioned_id
 from pipeline.text import collapse_whitespace
 
 RSS_MEDIA_TYPE = "application/rss+xml"
@@ -34,9 +34,6 @@ CATEGORY_PATTERN = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>\S+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
-
-
-_VERSION = re.compile(r"v(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -131,16 +128,14 @@ def _announcement(entry: Any, channel_date: str) -> Announcement | None:
     description = str(entry.get("summary", ""))
     match = _DESCRIPTION.match(description)
     ref = resolve_arxiv(str(entry.get("link", "")).strip())
-    version: int | None = None
     if match:
         try:
-            arxiv_id = canonical_id(match["id"])
+            named = versioned_id(match["id"])
         except ValueError:
             return None
-        if numbered := _VERSION.search(match["id"]):
-            version = int(numbered[1])
+        arxiv_id, version = named.arxiv_id, named.version
     elif ref is not None:
-        arxiv_id = ref.arxiv_id
+        arxiv_id, version = ref.arxiv_id, None
     else:
         return None
     abstract = description[match.end() :] if match else description

@@ -19,6 +19,7 @@ from pipeline.resolve import (
     is_valid_arxiv_id,
     points_at_arxiv,
     resolve_arxiv,
+    versioned_id,
 )
 
 # --- Real examples -------------------------------------------------------------------------
@@ -226,6 +227,20 @@ def test_canonical_id(text: str, canonical: str) -> None:
 def test_canonical_id_refuses_non_identifiers(text: str) -> None:
     with pytest.raises(ValueError, match="not an arXiv identifier"):
         canonical_id(text)
+    with pytest.raises(ValueError, match="not an arXiv identifier"):
+        versioned_id(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("1706.03762", ArxivRef("1706.03762")),
+        ("1706.03762v5", ArxivRef("1706.03762", 5)),
+        ("math.GT/0309136v12", ArxivRef("math/0309136", 12)),
+    ],
+)
+def test_versioned_id_keeps_the_version_apart(text: str, ref: ArxivRef) -> None:
+    assert versioned_id(text) == ref
 
 
 def test_is_valid_arxiv_id_takes_no_version() -> None:
