@@ -24,12 +24,14 @@ from pipeline.files import atomic_write, read_bytes, read_text, write_all
 from pipeline.forked import Forked
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.outputs import (
+    CATALOG_COLUMNS,
     build_rows,
-    catalog_csv,
-    csv_bytes,
+    csv_from,
+    dataset_table,
     entry_cells,
     outputs_readme,
-    parquet_bytes,
+    parquet_from,
+    release_arrow_memory,
 )
 from pipeline.parse import parse_links, parse_links_beside
 from pipeline.render import possible_typos, render_readme
@@ -222,12 +224,18 @@ def _dataset_files(
 ) -> DatasetFiles:
     with stage("outputs: rows"):
         rows = build_rows(entries, papers)
-    with stage("outputs: Parquet"):
-        parquet = parquet_bytes(rows)
-    with stage("outputs: CSV"):
-        csv = csv_bytes(rows)
-    with stage("catalog.csv"):
-        catalog = catalog_csv(rows)
+    with stage("outputs: Arrow table"):
+        table = dataset_table(rows)
+    try:
+        with stage("outputs: Parquet"):
+            parquet = parquet_from(table)
+        with stage("outputs: CSV"):
+            csv = csv_from(table)
+        with stage("catalog.csv"):
+            catalog = csv_from(table, CATALOG_COLUMNS)
+    finally:
+        del table
+        release_arrow_memory()
     return DatasetFiles(parquet, csv, catalog)
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from pyarrow.pandas_compat import get_logical_type
 
 from pipeline.bulk import gc_paused
-from pipeline.cache import format_timestamp
 from pipeline.errors import OutputError
 from pipeline.models import CatalogEntry, Paper
 
@@ -255,26 +256,47 @@ def _row_problem(rows: Dataset, columns: Sequence[Column], index: int) -> str:
 _DOES_NOT_FIT = (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, OverflowError)
 
 
-def parquet_bytes(rows: Dataset) -> bytes:
-    """The Parquet file: explicit Arrow schema with column descriptions, pandas dtypes kept.
-
-    The table is built from the columns with the schema, plus the metadata through which
-    `pandas.read_parquet` restores nullable integers as Int64 (not float) as is.
-    """
-    validate_rows(rows)
+def dataset_table(rows: Dataset, columns: Sequence[Column] = COLUMNS) -> pa.Table:
+    """The rows as one Arrow table (explicit schema, column descriptions) that every data
+    file is written from; with all COLUMNS, the metadata through which
+    `pandas.read_parquet` restores nullable integers as Int64 (not float) as is."""
+    validate_rows(rows, columns)
     try:
-        arrays = [pa.array(rows[c.name], type=c.type) for c in COLUMNS]
+        arrays = [pa.array(rows[c.name], type=c.type) for c in columns]
     except _DOES_NOT_FIT as error:
         raise OutputError(f"rows do not fit the schema: {error}") from None
-    schema = SCHEMA.with_metadata({"pandas": pandas_metadata(rows)})
-    table = pa.Table.from_arrays(arrays, schema=schema)
+    schema = pa.schema([SCHEMA.field(c.name) for c in columns])
+    if columns is COLUMNS:
+        schema = SCHEMA.with_metadata({"pandas": pandas_metadata(rows)})
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def parquet_from(table: pa.Table) -> bytes:
+    """The Parquet file of the dataset table (zstd)."""
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="zstd")
-    del table, arrays
-    # Arrow's allocator keeps the pages of the freed columns for reuse (120 MB after the
-    # 50 MB bench README's dataset), where nothing after this stage would reuse them.
-    pa.default_memory_pool().release_unused()
     return buffer.getvalue()
+
+
+def parquet_bytes(rows: Dataset) -> bytes:
+    """The Parquet file: explicit Arrow schema with column descriptions, pandas dtypes kept."""
+    with _released(dataset_table(rows)) as table:
+        return parquet_from(table)
+
+
+@contextmanager
+def _released(table: pa.Table) -> Iterator[pa.Table]:
+    try:
+        yield table
+    finally:
+        del table
+        release_arrow_memory()
+
+
+def release_arrow_memory() -> None:
+    """Give Arrow's freed pages back: its allocator keeps them for reuse (120 MB after the
+    50 MB bench README's dataset), where nothing after the data files would reuse them."""
+    pa.default_memory_pool().release_unused()
 
 
 def pandas_metadata(rows: Dataset) -> bytes:
@@ -319,65 +341,47 @@ def pandas_metadata(rows: Dataset) -> bytes:
 
 def csv_bytes(rows: Dataset) -> bytes:
     """The CSV file: lists joined with "; ", timestamps in ISO 8601 (UTC), UTF-8, a header."""
-    validate_rows(rows)
-    return _csv(rows, COLUMNS)
+    with _released(dataset_table(rows)) as table:
+        return csv_from(table)
 
 
 def catalog_csv(rows: Dataset) -> bytes:
     """catalog.csv: the link columns of the dataset (`in_catalog`), one row per link."""
-    validate_rows(rows, CATALOG_COLUMNS)
-    return _csv(rows, CATALOG_COLUMNS)
+    with _released(dataset_table(rows, CATALOG_COLUMNS)) as table:
+        return csv_from(table)
 
 
-def _csv(rows: Dataset, columns: Sequence[Column]) -> bytes:
-    """CSV as UTF-8, written by Arrow's CSV writer (RFC 4180, "\n" line ends).
+def csv_from(table: pa.Table, columns: Sequence[Column] | None = None) -> bytes:
+    """The table's `columns` (default: all) as CSV in UTF-8, written by Arrow's CSV writer
+    (RFC 4180, "\n" line ends); lists joined with "; ", timestamps as `2017-06-12T17:57:34Z`.
 
     Arrow quotes every text cell and leaves numbers and empty cells bare: a spreadsheet,
     pandas or the csv module read the same cells as from minimal quoting, and a stray "\r"
     in a text can never split a row. It writes the 100 000-link bench dataset in a fifth of
-    the time the csv module takes, whose writer looks up the line terminator per character.
-    Rows go to Arrow CSV_ROWS at a time: Arrow holds a copy of the cells it writes, and
-    slices keep that copy small (the whole dataset at once added 200 MiB to the peak).
+    the time the csv module takes, whose writer looks up the line terminator per character,
+    and the text of list and timestamp cells is made by Arrow too.
     """
-    cells = [_csv_cells(rows[c.name], c.type) for c in columns]
-    schema = pa.schema([(c.name, _csv_type(c.type)) for c in columns])
+    if columns is not None:
+        table = table.select([c.name for c in columns])
+    text = pa.Table.from_arrays([_as_text(column) for column in table.columns], table.column_names)
     buffer = io.BytesIO()
-    with pa_csv.CSVWriter(buffer, schema, write_options=_CSV_OPTIONS) as writer:
-        for start in range(0, len(cells[0]) if cells else 0, CSV_ROWS):
-            try:
-                arrays = [
-                    pa.array(column[start : start + CSV_ROWS], field.type)
-                    for column, field in zip(cells, schema, strict=True)
-                ]
-            except _DOES_NOT_FIT as error:
-                raise OutputError(f"rows do not fit the schema: {error}") from None
-            writer.write_batch(pa.record_batch(arrays, schema=schema))
-    pa.default_memory_pool().release_unused()
+    pa_csv.write_csv(text, buffer, write_options=_CSV_OPTIONS)
     return buffer.getvalue()
-
-
-CSV_ROWS = 10_000
 
 
 # Column names are plain words: the header is written unquoted.
 _CSV_OPTIONS = pa_csv.WriteOptions(quoting_header="none")
 
 
-def _csv_type(kind: pa.DataType) -> pa.DataType:
-    """The Arrow type of a column's CSV cells: lists and timestamps are written as text."""
-    return _TEXT if pa.types.is_list(kind) or pa.types.is_timestamp(kind) else kind
-
-
-def _csv_cells(cells: list[Any], kind: pa.DataType) -> list[Any]:
-    """A column's cells as the CSV writes them (None stays None, written as an empty cell)."""
-    if pa.types.is_list(kind):
-        join = LIST_SEPARATOR.join
-        return [None if cell is None else join(cell) for cell in cells]
-    if pa.types.is_timestamp(kind):
-        # Many links share a date (one paper, one day's announcements): format each once.
-        text = {cell: format_timestamp(cell) for cell in set(cells) if cell is not None}
-        return [text.get(cell) for cell in cells]
-    return cells
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A list or timestamp column as the CSV writes it (text); other columns as they are."""
+    if pa.types.is_list(column.type):
+        return pc.binary_join(column, LIST_SEPARATOR)
+    if isinstance(column.type, pa.TimestampType):
+        # Whole seconds first: Arrow writes %S with the unit's fractions.
+        seconds = pc.floor_temporal(column, unit="second").cast(pa.timestamp("s", column.type.tz))
+        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+    return column
 
 
 def outputs_readme() -> str:

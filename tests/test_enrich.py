@@ -179,10 +179,10 @@ def test_a_run_that_fails_midway_leaves_outputs_and_readme_intact(
     (project / "data/arxiv-cache.jsonl").unlink()
     before = snapshot_of(project)
 
-    def broken(rows: object) -> bytes:
+    def broken(table: object) -> bytes:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline.enrich, "parquet_bytes", broken)
+    monkeypatch.setattr(pipeline.enrich, "parquet_from", broken)
     assert enrich(project, "--api-url", fake.url) == 3
     after = snapshot_of(project)
     assert {k: v for k, v in after.items() if k != "data/arxiv-cache.jsonl"} == before
