@@ -456,9 +456,16 @@ def inert_markdown(text: str) -> str:
     with an escape, or before an e-mail's `@` with an empty HTML comment.
     """
     escaped = escape_markdown(" ".join(text.split()))
-    if ":" in escaped or "/" in escaped or "." in escaped:
+    if _may_start_link(escaped):
         escaped = _LINK_STARTS.sub(_escape_each, escaped)
     return _EMAIL_AT.sub("<!-- -->@", escaped) if "@" in escaped else escaped
+
+
+def _may_start_link(text: str) -> bool:
+    """False when `_LINK_STARTS` cannot match `text` (one-line): no `//`, no `www.` in any
+    case, and every `:` followed by a space. Most titles ("X: Y") and author lines
+    ("Vaswani et al.") then skip the search (0.1 s of a 100 000-link render)."""
+    return "//" in text or text.count(":") != text.count(": ") or "www." in text.lower()
 
 
 def _escape_each(match: re.Match[str]) -> str:

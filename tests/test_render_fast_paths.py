@@ -18,6 +18,7 @@ from pipeline.render import (
     _LINK_STARTS,
     _OWN_HTML_METADATA,
     _OWN_METADATA,
+    _may_start_link,
     _opening_bracket,
     _quick_ratio,
     _words,
@@ -63,6 +64,11 @@ def test_link_starts_match_as_their_plain_form(text: str) -> None:
     assert [m.span() for m in _LINK_STARTS.finditer(text)] == [
         m.span() for m in PLAIN_LINK_STARTS.finditer(text)
     ]
+
+
+@given(link_like)
+def test_the_link_start_prefilter_passes_every_text_the_pattern_matches(text: str) -> None:
+    assert _may_start_link(text) or _LINK_STARTS.search(text) is None
 
 
 def plain_words(text: str) -> list[str]:
