@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from operator import attrgetter
@@ -280,16 +279,16 @@ def parquet_from(table: pa.Table) -> bytes:
 
 def parquet_bytes(rows: Dataset) -> bytes:
     """The Parquet file: explicit Arrow schema with column descriptions, pandas dtypes kept."""
-    with _released(dataset_table(rows)) as table:
-        return parquet_from(table)
+    return _written(rows, COLUMNS, parquet_from)
 
 
-@contextmanager
-def _released(table: pa.Table) -> Iterator[pa.Table]:
+def _written(rows: Dataset, columns: Sequence[Column], write: Callable[[pa.Table], bytes]) -> bytes:
+    """`write` of a table of `rows` made for it alone, its memory given back afterwards."""
+    table = dataset_table(rows, columns)
     try:
-        yield table
+        return write(table)
     finally:
-        del table
+        del table  # the only reference: Arrow has the pages back before they are released
         release_arrow_memory()
 
 
@@ -341,14 +340,12 @@ def pandas_metadata(rows: Dataset) -> bytes:
 
 def csv_bytes(rows: Dataset) -> bytes:
     """The CSV file: lists joined with "; ", timestamps in ISO 8601 (UTC), UTF-8, a header."""
-    with _released(dataset_table(rows)) as table:
-        return csv_from(table)
+    return _written(rows, COLUMNS, csv_from)
 
 
 def catalog_csv(rows: Dataset) -> bytes:
     """catalog.csv: the link columns of the dataset (`in_catalog`), one row per link."""
-    with _released(dataset_table(rows, CATALOG_COLUMNS)) as table:
-        return csv_from(table)
+    return _written(rows, CATALOG_COLUMNS, csv_from)
 
 
 def csv_from(table: pa.Table, columns: Sequence[Column] | None = None) -> bytes:

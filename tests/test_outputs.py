@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import outputs
 from pipeline.catalog import build_catalog
 from pipeline.errors import OutputError
 from pipeline.outputs import (
@@ -227,3 +228,20 @@ def test_outputs_readme_documents_every_column() -> None:
     text = outputs_readme()
     for column in COLUMNS:
         assert f"| `{column.name}` |" in text
+
+
+def test_arrow_memory_is_given_back_after_the_table_is_gone(
+    rows: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allocated: list[int] = []
+    give_back = outputs.release_arrow_memory
+
+    def noted() -> None:
+        allocated.append(pa.total_allocated_bytes())
+        give_back()
+
+    monkeypatch.setattr(outputs, "release_arrow_memory", noted)
+    before = pa.total_allocated_bytes()  # what earlier tests may still hold
+    csv_bytes(rows)
+    parquet_bytes(rows)
+    assert allocated == [before, before]  # nothing of the table left for the allocator to keep
