@@ -180,8 +180,7 @@ def resolve_arxiv(url: str) -> ArxivRef | None:
     host, path = located
     for form in _FORMS_OF_HOST.get(host, ()):
         if match := form.path.fullmatch(path):
-            version = match.group("version") if form.versioned else None
-            return ArxivRef(_canonical(match), int(version) if version else None)
+            return _ref(match, versioned=form.versioned)
     return None
 
 
@@ -222,5 +221,10 @@ def versioned_id(text: str) -> ArxivRef:
     match = _VERSIONED_ID_PATTERN.fullmatch(text)
     if match is None:
         raise ValueError(f"not an arXiv identifier: {text!r}")
-    version = match["version"]
+    return _ref(match)
+
+
+def _ref(match: re.Match[str], versioned: bool = True) -> ArxivRef:
+    """The identifier `match` found, canonical, and the version it names (if `versioned`)."""
+    version = match["version"] if versioned else None
     return ArxivRef(_canonical(match), int(version) if version else None)
