@@ -40,7 +40,8 @@ class Options:
     offline: bool = False  # never touch the network; the cache only
     refresh: bool = False  # fetch every paper again; keep the cached record where that fails
     no_readme: bool = False  # do not rewrite the README
-    # Compute the dataset files in a second process beside the README render (forked.py).
+    # papers.bib and the label typo check in a second process beside the README render and
+    # the dataset files (forked.py).
     parallel: bool = True
 
 

@@ -34,8 +34,9 @@ from pipeline.models import Link
 from pipeline.resolve import ARXIV_TEXT_MENTION
 from pipeline.text import collapse_whitespace
 
-END_OF_LIST_MARKER = "<!-- end of reading list"
 T = TypeVar("T")
+
+END_OF_LIST_MARKER = "<!-- end of reading list"
 SECTION_SEPARATOR = " > "
 # A paragraph such as "DPO:" or "**PPO**:" that labels the list below it.
 _LABEL_PARAGRAPH = re.compile(r"^[^\n:]{1,60}:$")
