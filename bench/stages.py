@@ -30,6 +30,7 @@ from typing import Any
 from pipeline.config import Options, Paths
 from pipeline.enrich import Stage, enrich
 from pipeline.fetch import Transport
+from pipeline.outputs import pandas_unimported
 
 _STATUS_FIELD = re.compile(r"^(VmHWM|VmRSS):\s+(\d+) kB$", re.MULTILINE)
 
@@ -119,12 +120,13 @@ def run_stages(workdir: Path) -> dict[str, Any]:
         cache=workdir / "arxiv-cache.jsonl",
     )
     start = time.perf_counter()
-    summary = enrich(
-        # One process: stages are timed one after the other, each with its own memory.
-        Options(paths=paths, offline=True, parallel=False),
-        _no_network,
-        stage=stopwatch(timings, memory),
-    )
+    with pandas_unimported():  # as the command line runs it
+        summary = enrich(
+            # One process: stages are timed one after the other, each with its own memory.
+            Options(paths=paths, offline=True, parallel=False),
+            _no_network,
+            stage=stopwatch(timings, memory),
+        )
     total = time.perf_counter() - start
     stages = list(timings.values())
     other = total - sum(t.wall_s for t in stages)

@@ -36,6 +36,7 @@ from pipeline.fetch import (
     user_agent,
 )
 from pipeline.files import atomic_write, read_text
+from pipeline.outputs import pandas_unimported
 
 
 def _seconds(text: str) -> float:
@@ -334,7 +335,9 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
         no_readme=args.no_readme,
         parallel=not args.serial,
     )
-    summary = enrich(options, lambda: _http_transport(options.fetch), progress=_progress_bar)
+    # This process ends after the run: pyarrow may make the data files without pandas.
+    with pandas_unimported():
+        summary = enrich(options, lambda: _http_transport(options.fetch), progress=_progress_bar)
     print(summary.report(options.paths.readme), file=out)
     if args.summary_json:
         atomic_write(args.summary_json, json.dumps(summary.to_json(), indent=2) + "\n")
