@@ -97,6 +97,33 @@ def test_the_command_line_makes_the_data_files_without_importing_pandas(project:
     assert snapshot_of(project) == before
 
 
+@pytest.mark.parametrize(
+    ("args", "status", "says"),
+    [
+        (("--summary-json", "summary.json"), 0, "files written    none"),
+        (("--readme", "missing.md"), 2, "missing.md"),
+    ],
+)
+def test_python_m_pipeline_says_everything_before_it_ends(
+    project: Path, args: tuple[str, ...], status: int, says: str
+) -> None:
+    """`python -m pipeline` skips Python's teardown: what it printed still arrives, through
+    pipes, with its exit status."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "enrich", "--offline", *args],
+        cwd=project,
+        env={**buffered, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == status, done.stderr
+    assert says in (done.stdout if status == 0 else done.stderr)
+    if status == 0:
+        assert json.loads((project / "summary.json").read_text())["exit_status"] == 0
+
+
 def test_from_the_seed_list_all_four_files_then_a_fixpoint(
     project: Path, seed_text: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
