@@ -412,9 +412,15 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_list(column.type):
         return pc.binary_join(column, LIST_SEPARATOR)
     if isinstance(column.type, pa.TimestampType):
-        # Whole seconds first: Arrow writes %S with the unit's fractions.
-        seconds = pc.floor_temporal(column, unit="second").cast(pa.timestamp("s", column.type.tz))
-        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+        assert column.type.tz == "UTC", column.type  # hence the "Z"
+        # Arrow writes a timestamp without a zone ("2017-06-12 17:57:34") 8x faster than it
+        # formats one with a zone (strftime or cast), which looks the zone up per value
+        # (0.3 s for the bench's two date columns). The same instants, the zone left off:
+        naive = column.cast(pa.int64()).cast(pa.timestamp(column.type.unit))
+        # Whole seconds first, or the seconds are written with the unit's fractions.
+        seconds = pc.floor_temporal(naive, unit="second").cast(pa.timestamp("s"))
+        text = pc.replace_substring(seconds.cast(pa.string()), " ", "T", max_replacements=1)
+        return pc.binary_join_element_wise(text, "Z", "")
     return column
 
 
