@@ -62,11 +62,8 @@ def atomic_write(path: Path, data: str | bytes) -> bool:
     (so unchanged outputs keep their timestamps and git sees nothing).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        if path.read_bytes() == payload:
-            return False
-    except OSError:
-        pass
+    if _holds(path, payload):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -80,3 +77,25 @@ def atomic_write(path: Path, data: str | bytes) -> bool:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return True
+
+
+# Compared a piece at a time: reading a whole output to compare it (56 MB for papers.csv of
+# the 100 000-link bench) would fault in fresh memory for a copy that is dropped at once.
+_PIECE = 1 << 20
+
+
+def _holds(path: Path, payload: bytes) -> bool:
+    """Whether the file at `path` holds exactly `payload` (False if it cannot be read)."""
+    piece = memoryview(bytearray(_PIECE))
+    try:
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size != len(payload):
+                return False
+            at = 0
+            while count := file.readinto(piece):
+                if not payload.startswith(piece[:count], at):  # memcmp, no copy
+                    return False
+                at += count
+            return at == len(payload)
+    except OSError:
+        return False
