@@ -102,10 +102,10 @@ def _enrich(
     # papers.bib and the label typo check depend on the list only through its entries, and
     # the README render keeps those (only a joined link text moves the lines below it): a
     # second process does them from the entries as parsed while this one renders the README
-    # and writes the dataset files. Its result is spilled beside the README: on disk, where
-    # /tmp may be RAM.
+    # and makes the dataset files, then takes the pieces of the typo check the second has
+    # not started. Its result is spilled beside the README: on disk, where /tmp may be RAM.
     with Forked(
-        partial(_bibtex_and_typos, entries, papers, stage), options.parallel, paths.readme.parent
+        _bibtex_and_typos(entries, papers, stage), options.parallel, paths.readme.parent
     ) as copy:
         new_readme, final = text, entries
         if not options.no_readme:
@@ -115,8 +115,9 @@ def _enrich(
         if copy.forked and (final is entries or entry_cells(final) == entry_cells(entries)):
             made = copy.result()
     if made is None:  # no copy, or its work was for other lines: done here
-        made = _bibtex_and_typos(final, papers, stage)
-    bibtex, summary.mismatches = made
+        made = [piece() for piece in _bibtex_and_typos(final, papers, stage)]
+    bibtex = "".join(part for part, _ in made)
+    summary.mismatches = [mismatch for _, mismatches in made for mismatch in mismatches]
     planned: list[tuple[Path, str | bytes]] = [
         (paths.outputs / "papers.parquet", dataset.parquet),
         (paths.outputs / "papers.csv", dataset.csv),
@@ -249,15 +250,28 @@ def _dataset_files(
     return DatasetFiles(parquet, csv, catalog)
 
 
+# Entries per piece of the label typo check (0.03 s each on the bench list), which
+# either process may do (forked.py).
+TYPO_CHECK_PIECE = 5000
+_Made = tuple[str, list[LabelMismatch]]  # a piece of papers.bib, and of the typo check
+
+
 def _bibtex_and_typos(
     entries: Sequence[CatalogEntry], papers: Mapping[str, Paper], stage: Stage
-) -> tuple[str, list[LabelMismatch]]:
-    """papers.bib and the labels that may be typos (the second process's half of the work)."""
-    with stage("outputs: BibTeX"):
-        bibtex = bibtex_text(entries, papers)
-    with stage("label typo check"):
-        mismatches = _label_mismatches(entries, papers)
-    return bibtex, mismatches
+) -> list[Callable[[], _Made]]:
+    """papers.bib, then the label typo check in pieces: the second process's half of the
+    work, in the pieces that `Forked` shares between the processes."""
+
+    def bibtex() -> _Made:
+        with stage("outputs: BibTeX"):
+            return bibtex_text(entries, papers), []
+
+    def typos(start: int) -> _Made:
+        with stage("label typo check"):
+            return "", _label_mismatches(entries[start : start + TYPO_CHECK_PIECE], papers)
+
+    starts = range(0, len(entries), TYPO_CHECK_PIECE)
+    return [bibtex, *(partial(typos, start) for start in starts)]
 
 
 # How many unsafe suffixes one run leaves out one by one before it leaves the README alone.

@@ -5,6 +5,11 @@ README render (with the dataset files) and papers.bib (with the label typo check
 of the process made with fork() already holds the list and the papers (nothing is sent to
 it), computes one half on the second core and leaves its result in an unnamed file.
 
+That half comes in pieces, which the copy does from the first on. When this process is done
+with its own half it takes the last pieces the copy has not started and does them itself,
+so that whichever side is slower (this VM's cores run at different speeds from minute to
+minute) is helped by the other.
+
 The copy is only ever a shortcut. When it cannot be made (another OS, one core, other
 Python threads), fails, dies, or runs far longer than this process took meanwhile, `result()`
 does the work here instead, so what a run writes or reports never depends on it: an
@@ -16,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import mmap
 import os
 import pickle
 import signal
@@ -23,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Generic, NoReturn, TypeVar, cast
@@ -64,22 +70,34 @@ def can_fork() -> bool:
 
 
 class Forked(Generic[T]):
-    """`work()` started in a forked copy of this process; `result()` gives what it returned.
+    """`pieces` of work started in a forked copy of this process; `result()` gives what each
+    returned, in order.
 
-    Use as a context manager: leaving the block stops a copy still running (an error or
-    Ctrl-C here), so no copy outlives the run. `work` must not write files or print; its
-    result must pickle.
+    The copy does the pieces from the first on; `result()` first does here the last ones
+    the copy has not started (never the first, which the copy starts with), then collects
+    the copy's. Use as a context manager: leaving
+    the block stops a copy still running (an error or Ctrl-C here), so no copy outlives the
+    run. The pieces must not write files or print; their results must pickle.
     """
 
     def __init__(
-        self, work: Callable[[], T], enabled: bool = True, scratch: Path | None = None
+        self,
+        pieces: Sequence[Callable[[], T]],
+        enabled: bool = True,
+        scratch: Path | None = None,
     ) -> None:
         """Start the copy when `enabled` and `can_fork()`; its result goes to an unnamed
         file in `scratch` (default: the system's temporary directory, which may be RAM)."""
-        self._work = work
+        self._pieces = list(pieces)
         self._started = time.monotonic()
         self._pid: int | None = None
         self._file: IO[bytes] | None = None
+        # Shared with the copy: byte i is set when the copy starts piece i, byte n + i when
+        # this process takes piece i. The copy starts only pieces not taken; this process
+        # does each piece it takes unless the copy had started it. A piece is done by one
+        # side, or by both when they meet on it at once (harmless); `result()` does any
+        # piece still missing.
+        self._claims = mmap.mmap(-1, 2 * len(self._pieces) or 1)
         if enabled and can_fork():
             try:
                 self._start(scratch)
@@ -120,7 +138,7 @@ class Forked(Generic[T]):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             _die_with(parent)
-            pickle.dump(self._work(), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self._run_pieces_as_copy(), file, protocol=pickle.HIGHEST_PROTOCOL)
             file.flush()
             status = 0
         except BaseException:  # the work is done again in the parent, which reports it
@@ -128,13 +146,31 @@ class Forked(Generic[T]):
         finally:
             os._exit(status)  # no atexit handlers, no buffers of the parent flushed twice
 
-    def result(self) -> T:
-        """What `work()` returned: the copy's result if it finished, else computed here."""
+    def _run_pieces_as_copy(self) -> dict[int, T]:
+        done: dict[int, T] = {}
+        count = len(self._pieces)
+        for index, piece in enumerate(self._pieces):
+            if self._claims[count + index]:  # taken, and every piece after it
+                break
+            self._claims[index] = 1
+            done[index] = piece()
+        return done
+
+    def result(self) -> list[T]:
+        """What each piece returned: the copy's results where it did them, the others done
+        here (all of them, when there is no copy or it failed)."""
+        done: dict[int, T] = {}
         if self._pid is not None:
+            count = len(self._pieces)
+            for index in reversed(range(1, count)):  # the first is the copy's own
+                self._claims[count + index] = 1
+                if self._claims[index]:  # the copy has this one, and every one before it
+                    break
+                done[index] = self._pieces[index]()
             ok, value = self._collect()
             if ok:
-                return cast(T, value)
-        return self._work()
+                done = {**cast(dict[int, T], value), **done}
+        return [done[i] if i in done else piece() for i, piece in enumerate(self._pieces)]
 
     def _collect(self) -> tuple[bool, object]:
         assert self._pid is not None and self._file is not None
@@ -197,6 +233,7 @@ class Forked(Generic[T]):
         traceback: TracebackType | None,
     ) -> None:
         self._stop()
+        self._claims.close()
 
 
 def _die_with(parent: int) -> None:

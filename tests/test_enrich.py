@@ -17,11 +17,11 @@ import pytest
 
 import pipeline.enrich
 from bench.lists import cache_text, reading_list
+from pipeline.bibtex import bibtex_text
 from pipeline.cache import load_cache
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.cli import main
 from pipeline.parse import parse_links
-from pipeline.summary import LabelMismatch
 from tests.conftest import REPO
 from tests.fakearxiv import FakeArxiv
 
@@ -343,13 +343,12 @@ def test_the_second_process_changes_nothing_written_or_reported(
     if first_render:
         (project / "README.md").write_text(seed_text, encoding="utf-8")
     computed_here: list[int] = []  # calls made by this process (the copy's stay in the copy)
-    copy_work = pipeline.enrich._bibtex_and_typos
 
-    def counted(*args: Any) -> tuple[str, list[LabelMismatch]]:
+    def counted(*args: Any) -> str:
         computed_here.append(os.getpid())
-        return copy_work(*args)
+        return bibtex_text(*args)
 
-    monkeypatch.setattr(pipeline.enrich, "_bibtex_and_typos", counted)
+    monkeypatch.setattr(pipeline.enrich, "bibtex_text", counted)
     results = []
     for mode in ("--serial", "--offline"):
         work = shutil.copytree(project, tmp_path_factory.mktemp("run") / "project")
