@@ -129,11 +129,11 @@ def _load_plainly(text: str, path: Path) -> dict[str, Paper]:
     return papers
 
 
-# The fast path: msgspec decodes and type-checks each line in C into a record, which it
-# then turns into a Paper (and its author records into Authors) in C as well; Python only
-# makes the authors given by name and the timestamps. Where a line is not as `dump_cache`
-# writes it, the types below refuse it, for the plain path to read (which may still accept
-# it: a missing optional field, a bare date, an author object without affiliations...).
+# The fast path: msgspec decodes and type-checks each line in C into a record whose fields
+# are a Paper's, in order; Python makes the Authors and the timestamps and builds the
+# Paper from the record. Where a line is not as `dump_cache` writes it, the types below
+# refuse it, for the plain path to read (which may still accept it: a missing optional
+# field, a bare date, an author object without affiliations...).
 class _AuthorRecord(msgspec.Struct, gc=False):
     name: str
     affiliations: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)]
@@ -200,13 +200,34 @@ def _load_as_written(data: str | bytes) -> dict[str, Paper] | None:
             fetched_at = moment(record.fetched_at)
         except (ValueError, _NotAsWritten):  # msgspec.DecodeError is a ValueError
             return None
-        # The record now takes the values the Paper holds (its types say what the file holds).
-        record.published, record.updated = published, updated  # type: ignore[assignment]
-        record.fetched_at = fetched_at  # type: ignore[assignment]
-        authors = [Author(a) if isinstance(a, str) else a for a in record.authors]
-        record.authors = tuple(authors)  # type: ignore[arg-type]
-        paper = msgspec.convert(record, Paper, from_attributes=True)
-        papers[paper.arxiv_id] = paper
+        authors = tuple(
+            [
+                Author(a) if isinstance(a, str) else Author(a.name, a.affiliations)
+                for a in record.authors
+            ]
+        )
+        # Positional, as _Record's fields are Paper's in Paper's order (a test checks it):
+        # a third of the load's time less than msgspec.convert or keywords.
+        r = record
+        papers[r.arxiv_id] = Paper(
+            r.arxiv_id,
+            r.latest_version,
+            r.title,
+            authors,
+            r.abstract,
+            published,
+            updated,
+            r.primary_category,
+            r.categories,
+            r.comment,
+            r.journal_ref,
+            r.doi,
+            r.abs_url,
+            r.pdf_url,
+            r.source,
+            fetched_at,
+            r.unverified,
+        )
     return papers
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pipeline.cache import (
     _load_as_written,
     _load_plainly,
+    _Record,
     dump_cache,
     load_cache,
     merge_fetched,
@@ -228,3 +229,8 @@ def test_the_fast_path_reads_every_file_as_the_plain_path(lines: list[str], end:
     plain = _load(lambda: _load_plainly(text, path))
     assert _load(lambda: load_cache(text.encode(), path)) == plain
     assert _load(lambda: load_cache(text, path)) == plain
+
+
+def test_a_record_has_the_fields_of_a_paper_in_its_order() -> None:
+    # The fast path builds each Paper from its record's fields by position.
+    assert _Record.__struct_fields__ == Paper.__struct_fields__
