@@ -268,8 +268,12 @@ def _paths(args: argparse.Namespace) -> Paths:
     return replace(DEFAULT_PATHS, **given)
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    keep: list[object] | None = None,
+) -> int:
+    """Run the command line; returns the exit status. `keep`: see `enrich`."""
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     _log_to_stderr()
@@ -280,7 +284,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _site(args.outputs, args.site, out)
         if args.command == "digest":
             return _digest(args, out)
-        return _enrich(args, out)
+        return _enrich(args, out, keep)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_status(error)
@@ -319,7 +323,7 @@ def _log_to_stderr() -> None:
     logger.setLevel(logging.INFO)
 
 
-def _enrich(args: argparse.Namespace, out: TextIO) -> int:
+def _enrich(args: argparse.Namespace, out: TextIO, keep: list[object] | None) -> int:
     options = Options(
         paths=_paths(args),
         fetch=FetchSettings(
@@ -337,7 +341,9 @@ def _enrich(args: argparse.Namespace, out: TextIO) -> int:
     )
     # This process ends after the run: pyarrow may make the data files without pandas.
     with pandas_unimported():
-        summary = enrich(options, lambda: _http_transport(options.fetch), progress=_progress_bar)
+        summary = enrich(
+            options, lambda: _http_transport(options.fetch), progress=_progress_bar, keep=keep
+        )
     print(summary.report(options.paths.readme), file=out)
     if args.summary_json:
         atomic_write(args.summary_json, json.dumps(summary.to_json(), indent=2) + "\n")

@@ -52,18 +52,22 @@ def enrich(
     transport: Callable[[], Transport],
     progress: Callable[[int], Progress] | None = None,
     stage: Stage = _untimed,
+    keep: list[object] | None = None,
 ) -> Summary:
     """Run the whole job; raise InputError for unreadable input (nothing written then).
 
     `transport` is called only if something must be fetched; `progress(total)` returns
     a callback told how many IDs were settled; `stage(name)` is entered around each stage.
+    `keep`: a list the run's data (links, papers, entries) is put in instead of being
+    released on return, for a caller that ends the process next (`python -m pipeline`):
+    releasing a long list's millions of objects one by one takes 0.1-0.15 s there.
     """
     # Here rather than in the CLI, so that every caller (and `make bench`) runs as the CLI
     # does: a run builds millions of small objects and next to no reference cycles (8 left
     # to collect after a 100 000-link run), and with the collector on, each full collection
     # re-scans all of them (a third of such a run).
     with gc_paused():
-        return _enrich(options, transport, progress, stage)
+        return _enrich(options, transport, progress, stage, keep)
 
 
 def _enrich(
@@ -71,6 +75,7 @@ def _enrich(
     transport: Callable[[], Transport],
     progress: Callable[[int], Progress] | None,
     stage: Stage,
+    keep: list[object] | None,
 ) -> Summary:
     summary = Summary()
     paths = options.paths
@@ -130,6 +135,8 @@ def _enrich(
     with stage("write files"):
         written, summary.unchanged_files = write_all(planned)
     summary.written += written  # after the cache, written while fetching
+    if keep is not None:
+        keep.append((links, cache, papers, entries, final))
     return summary
 
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -122,6 +122,24 @@ def test_python_m_pipeline_says_everything_before_it_ends(
     assert says in (done.stdout if status == 0 else done.stderr)
     if status == 0:
         assert json.loads((project / "summary.json").read_text())["exit_status"] == 0
+
+
+def test_a_run_can_leave_its_data_to_the_caller(project: Path) -> None:
+    """`python -m pipeline` ends the process right after the run: the run's objects are
+    kept for it instead of being released one by one."""
+    kept: list[object] = []
+    cwd = Path.cwd()
+    os.chdir(project)
+    try:
+        assert main(["enrich", "--offline"], keep=kept) == 0
+    finally:
+        os.chdir(cwd)
+    (data,) = kept
+    links, cache, papers, entries, final = cast(
+        tuple[list[Any], dict[str, Any], dict[str, Any], list[Any], list[Any]], data
+    )
+    assert len(links) == len(entries) == len(final) == 47
+    assert len(papers) == 31 and set(papers) <= set(cache)
 
 
 def test_from_the_seed_list_all_four_files_then_a_fixpoint(
