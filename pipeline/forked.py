@@ -75,9 +75,9 @@ class Forked(Generic[T]):
 
     The copy does the pieces from the first on; `result()` first does here the last ones
     the copy has not started (never the first, which the copy starts with), then collects
-    the copy's. Use as a context manager: leaving
-    the block stops a copy still running (an error or Ctrl-C here), so no copy outlives the
-    run. The pieces must not write files or print; their results must pickle.
+    the copy's. Use as a context manager: leaving the block stops a copy still running (an
+    error or Ctrl-C here), so no copy outlives the run. The pieces must not write files or
+    print; their results must pickle.
     """
 
     def __init__(
