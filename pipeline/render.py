@@ -195,7 +195,8 @@ def metadata_suffix(
     if title:
         shown = inert(paper.title)
         parts.append(f"<em>{shown}</em>" if html else f"*{shown}*")
-    parts.append(inert(author_line([a.name for a in paper.authors])))
+    # author_line names at most three: four names tell it all (a paper may have thousands).
+    parts.append(inert(author_line([a.name for a in paper.authors[:4]])))
     date = paper.published
     parts.append(f"{_MONTHS[date.month - 1]} {date.year}" if date else "undated")
     return " — " + SEPARATOR.join(parts)
