@@ -166,7 +166,12 @@ class Forked(Generic[T]):
                 self._claims[count + index] = 1
                 if self._claims[index]:  # the copy has this one, and every one before it
                     break
-                done[index] = self._pieces[index]()
+                try:
+                    done[index] = self._pieces[index]()
+                except Exception:
+                    # Done again below, in order once the copy's are in: the error raised
+                    # is then that of the first piece to fail, as without a copy.
+                    break
             ok, value = self._collect()
             if ok:
                 done = {**cast(dict[int, T], value), **done}

@@ -105,6 +105,25 @@ def test_a_copy_that_fails_leaves_the_work_here_where_its_error_is_raised() -> N
         ahead.result()  # the error a serial run would raise, raised here
 
 
+def test_of_several_failing_pieces_the_first_error_is_raised_as_without_a_copy() -> None:
+    here = os.getpid()
+
+    def first() -> int:
+        if os.getpid() != here:
+            time.sleep(0.5)  # the copy is still here when this process takes the last pieces
+        return 0
+
+    def fails(row: int) -> int:
+        raise ValueError(f"bad row {row}")
+
+    pieces: list[Callable[[], int]] = [first, partial(fails, 7), partial(fails, 9)]
+    with Forked(pieces, enabled=False) as serial, pytest.raises(ValueError, match="bad row 7"):
+        serial.result()
+    with Forked(pieces) as ahead, pytest.raises(ValueError, match="bad row 7"):
+        assert ahead.forked
+        ahead.result()  # not row 9's error, from the last piece, which this process does first
+
+
 def test_a_copy_killed_midway_leaves_the_work_here() -> None:
     here = os.getpid()
 
