@@ -380,6 +380,45 @@ def test_the_second_process_changes_nothing_written_or_reported(
     assert parallel_here == (1 if first_render else 0)
 
 
+@pytest.mark.parametrize("piece", [1, 2, 5])
+def test_the_typo_check_in_pieces_reports_every_mismatch_once_in_line_order(
+    project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    piece: int,
+    alone: None,
+) -> None:
+    """The seed's 47 entries in pieces of a few (the copy does the first, this process the
+    last): each mismatch is reported once, in line order, by either mode."""
+    readme = project / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    for right, typo in (
+        ("[BERT: Pre-training of", "[BERT: Pre-trainign of"),
+        ("[Longformer: The Long-Document", "[Longformer: The Long-Docment"),
+        ("[Proximal Policy Optimization Algorithms]", "[Proximal Policy Optimization Algorthms]"),
+    ):
+        assert text.count(right) == 1
+        text = text.replace(right, typo)
+    readme.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(pipeline.enrich, "TYPO_CHECK_PIECE", piece)
+    reports = []
+    for mode in ("--serial", "--offline"):
+        work = shutil.copytree(project, tmp_path_factory.mktemp("run") / "project")
+        assert enrich(work, "--offline", mode) == 0
+        reports.append(capsys.readouterr().out)
+    serial, parallel = reports
+    assert parallel == serial
+    assert "label mismatches 4" in serial
+    reported = [line for line in serial.splitlines() if line.startswith("    README.md:")]
+    assert [(line.split(":")[1], line.rsplit(" (", 1)[1]) for line in reported] == [
+        ("11", "trainign -> training)"),
+        ("18", "docment -> document)"),
+        ("47", "algorthms -> algorithms)"),
+        ("69", "sacling -> scaling, lnguage -> language)"),  # the seed's own
+    ]
+
+
 def test_ctrl_c_while_the_second_process_works_leaves_no_process_and_no_file(
     tmp_path: Path,
 ) -> None:
