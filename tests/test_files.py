@@ -47,3 +47,12 @@ def test_text_is_written_as_utf8_and_a_missing_file_is_made(tmp_path: Path) -> N
     assert atomic_write(path, "Zoë — π\n")
     assert path.read_bytes() == "Zoë — π\n".encode()
     assert not atomic_write(path, "Zoë — π\n")
+
+
+def test_a_directory_in_the_way_is_an_error_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "outputs"
+    path.mkdir()
+    with pytest.raises(IsADirectoryError):
+        atomic_write(path, b"")  # even empty: a directory does not hold b""
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]
+    assert not any(path.iterdir())
