@@ -58,8 +58,8 @@ def enrich(
 
     `transport` is called only if something must be fetched; `progress(total)` returns
     a callback told how many IDs were settled; `stage(name)` is entered around each stage.
-    `keep`: a list the run's data (links, papers, entries) is put in instead of being
-    released on return, for a caller that ends the process next (`python -m pipeline`):
+    `keep`: a list the run's data (links, cache, papers, entries) is put in instead of
+    being released on return, for a caller that ends the process next (`python -m pipeline`):
     releasing a long list's millions of objects one by one takes 0.1-0.15 s there.
     """
     # Here rather than in the CLI, so that every caller (and `make bench`) runs as the CLI
