@@ -40,7 +40,7 @@ def test_this_process_takes_the_last_pieces_the_copy_has_not_started() -> None:
 
     def own() -> int:
         if os.getpid() != here:
-            time.sleep(1)  # the copy is still at its first piece when the result is asked for
+            time.sleep(2)  # the copy is still at its first piece when the result is asked for
         return os.getpid()
 
     with Forked([own, os.getpid, os.getpid, os.getpid]) as ahead:
