@@ -7,13 +7,18 @@ parser needs and calls them with ctypes. `cmarkgfm` is pinned exactly (pyproject
 every symbol is looked up at import: a build without them fails here with one clear
 error, not halfway through a run.
 
-Nodes are plain addresses (int); `parsed` frees the tree when its block ends.
+Nodes are plain addresses (int); `parsed` frees the tree when its block ends. A walk reads
+a node with `read` (its neighbours, lines, type and text at once), from the node's struct
+when that gives what the accessors give (checked at import), else through them.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib
+import struct
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -215,16 +220,18 @@ _EVERY_TYPE = frozenset({
 })  # fmt: skip
 
 
+_EVERY_KIND = (
+    "# h\n\np *e* **s** ~~d~~ `c` <b> [l](u) ![i](s)  \nx\ny\n\n- i\n\n```\nc\n```\n\n"
+    "<div>\n\n---\n\n| a |\n| - |\n| b |\n"
+)
+
+
 def _type_numbers() -> dict[str, int]:
     """`node_type` of each type of node, by cmark-gfm's name, read from a document of them all.
 
     Extension types are numbered when the extensions register, so they are read, not
     assumed; a kind missing here is a build the parser cannot work with.
     """
-    every_kind = (
-        "# h\n\np *e* **s** ~~d~~ `c` <b> [l](u) ![i](s)  \nx\ny\n\n- i\n\n```\nc\n```\n\n"
-        "<div>\n\n---\n\n| a |\n| - |\n| b |\n"
-    )
     numbers: dict[str, int] = {}
 
     def walk(node: int) -> None:
@@ -234,7 +241,7 @@ def _type_numbers() -> dict[str, int]:
             walk(child)
             child = next_sibling(child)
 
-    with parsed(every_kind) as document:
+    with parsed(_EVERY_KIND) as document:
         walk(document)
     missing = _EVERY_TYPE.difference(numbers)
     if missing:
@@ -244,3 +251,107 @@ def _type_numbers() -> dict[str, int]:
 
 TYPES = _type_numbers()
 """cmark-gfm's type name ("text", "link", "table_header"...) -> `node_type`."""
+
+
+# Reading a node. A walk over a long list reads about seven nodes per list item, and each
+# accessor call through ctypes costs ~0.5 us here, five to seven calls a node: `read` gives
+# what the walk uses of a node in one step instead, from the node's struct in memory.
+
+Fields = tuple[int, int, int, int, int, int, int, int, int]
+"""What `read` gives of a node: (next sibling, first child, start line, start column, end
+line, end column, type, text address, text length); 0 for no node."""
+
+# The node types that have a text: a literal (text, code, HTML) or a URL (link, image).
+_HAS_URL = frozenset({TYPES["link"], TYPES["image"]})
+_HAS_TEXT = _HAS_URL | {TYPES[name] for name in ("text", "code", "html_inline", "html_block")}
+
+
+def _read_by_calls(node: int) -> Fields:
+    """A node's fields through cmark-gfm's accessors, a call each (the text: by `text`)."""
+    return (
+        next_sibling(node) or 0,
+        first_child(node) or 0,
+        start_line(node),
+        start_column(node),
+        end_line(node),
+        end_column(node),
+        node_type(node),
+        node,
+        -1,
+    )
+
+
+def _text_by_calls(fields: Fields) -> str:
+    node = fields[7]
+    got = url(node) if fields[6] in _HAS_URL else literal(node)
+    return (got or b"").decode()
+
+
+# cmark-gfm's `struct cmark_node` (src/node.h of the pinned version) up to its text: the
+# next sibling at byte 24, the first child at 48, the source positions at 80, the type at
+# 100, and the text (`as.literal`, or `as.link.url` in the same place: a pointer and a
+# length) at 136.
+_NODE = struct.Struct("@24xP16xP24xiiii4xH34xPi")
+# The process's memory as one memoryview indexed by address: nothing is read but the
+# nodes cmark-gfm gives and their texts.
+_MEMORY = memoryview((ctypes.c_char * sys.maxsize).from_address(0))
+_read_from_memory: Callable[[int], Fields] = functools.partial(_NODE.unpack_from, _MEMORY)
+
+
+def _text_from_memory(fields: Fields) -> str:
+    if fields[6] not in _HAS_TEXT:  # else the "address" would be something else
+        raise ValueError(f"a node of type {fields[6]} has no text")
+    start = fields[7]
+    return str(_MEMORY[start : start + fields[8]], "utf-8") if fields[8] > 0 else ""
+
+
+# The literal and URL accessors, giving the text's address: the first call of either makes
+# the text a string of its own and stores its address in the node, for `read` to give.
+_text_address = _load(
+    {"cmark_node_get_literal": (_P, (_P,)), "cmark_node_get_url": (_P, (_P,))}, kind=ctypes.PyDLL
+)
+
+
+def _layout_holds(read_from_memory: Callable[[int], Fields], markdown: str) -> bool:
+    """Whether `read_from_memory` gives what the accessors give, for every node of
+    `markdown`. No address it gives is read through before an accessor has confirmed it."""
+
+    def holds(parent: int) -> bool:
+        node = first_child(parent)
+        while node:
+            by_calls = _read_by_calls(node)
+            if read_from_memory(node)[:7] != by_calls[:7]:
+                return False
+            if by_calls[6] in _HAS_TEXT:
+                accessor = _text_address.cmark_node_get_literal
+                if by_calls[6] in _HAS_URL:
+                    accessor = _text_address.cmark_node_get_url
+                address, expected = accessor(node) or 0, _text_by_calls(by_calls)
+                fields = read_from_memory(node)
+                if fields[7:] != (address, len(expected.encode())):
+                    return False
+                if _text_from_memory(fields) != expected:
+                    return False
+            if not holds(node):
+                return False
+            node = next_sibling(node)
+        return True
+
+    with parsed(markdown) as document:
+        return holds(document)
+
+
+# Texts of every kind and origin: as written, unescaped, decoded from entities, non-ASCII,
+# empty (a link without URL), across lines, in nested containers.
+_LAYOUT_SAMPLE = _EVERY_KIND + (
+    '\n> - [é \\* &amp; ü](<>) [t](https://x.org/a_(b) "T") <https://y.org> www.z.org\n'
+    ">   1. `a\\b` <span>&#x41;</span> a@b.co\n\n[r]: https://r.org\n\n[r] ![][r]\n"
+)
+read: Callable[[int], Fields]
+"""The fields of a node (never 0)."""
+text: Callable[[Fields], str]
+"""The literal or URL of a node of a type that has one (`_HAS_TEXT`), from its fields."""
+if _layout_holds(_read_from_memory, _LAYOUT_SAMPLE):
+    read, text = _read_from_memory, _text_from_memory
+else:  # another build or platform: the accessors, slower, same fields
+    read, text = _read_by_calls, _text_by_calls

@@ -63,13 +63,8 @@ _HARDBREAK: Token = ("hardbreak", "")
 _LINK_CLOSE: Token = ("link_close", "")
 _IMAGE: Token = ("image", "")
 # The node functions the walk calls most, bound once.
-_type_of = cmark.node_type
-_first_child = cmark.first_child
-_next_sibling = cmark.next_sibling
-_literal = cmark.literal
-_url = cmark.url
-_start_line = cmark.start_line
-_end_line = cmark.end_line
+_read = cmark.read
+_text = cmark.text
 # Node types as numbers: the walk compares one per node.
 _PARAGRAPH, _TABLE_CELL, _ITEM, _TABLE_ROW, _TABLE_HEADER, _HEADING, _HTML_BLOCK = (
     cmark.TYPES[name]
@@ -110,7 +105,7 @@ def inline_tokens(markdown: str) -> list[Token]:
         node = cmark.first_child(document)
         while node and cmark.kind(node) not in ("paragraph", "heading"):
             node = cmark.next_sibling(node)
-        return walk.tokens(node, scan=True, all_text=True) if node else []
+        return walk.tokens(cmark.read(node), scan=True, all_text=True) if node else []
 
 
 def fenced_code(markdown: str, language: str) -> list[str]:
@@ -175,24 +170,25 @@ class _Walk:
 
     def blocks(self, parent: int) -> None:
         """Walk the blocks under `parent` in document order."""
-        node = _first_child(parent)
+        node = _read(parent)[1]
         while node:
-            kind = _type_of(node)
+            fields = _read(node)
+            kind = fields[6]
             if self.ended:
                 self._count_titles(node, cmark.kind(node))
             elif kind in _INLINE_BLOCKS:
-                self._inline_block(node, kind == _PARAGRAPH)
+                self._inline_block(fields, kind == _PARAGRAPH)
             elif kind in _CONTAINERS:
-                self.containers.append((_start_line(node), _end_line(node)))
+                self.containers.append((fields[2], fields[4]))
                 self.blocks(node)
                 self.containers.pop()
             elif kind == _HEADING:
-                self._heading(node)
+                self._heading(node, fields)
             elif kind == _HTML_BLOCK:
-                self._html_block(node)
+                self._html_block(fields)
             elif kind not in _BLOCKS_WITHOUT_LINKS:
                 self.blocks(node)
-            node = _next_sibling(node)
+            node = fields[0]
 
     def _count_titles(self, node: int, kind: str) -> None:
         if kind == "heading":
@@ -203,74 +199,74 @@ class _Walk:
                 self._count_titles(child, cmark.kind(child))
                 child = cmark.next_sibling(child)
 
-    def _heading(self, node: int) -> None:
+    def _heading(self, node: int, fields: cmark.Fields) -> None:
         level = cmark.heading_level(node)
         self.title_count += level == 1
-        tokens = self.tokens(node, self._may_mention(node), True)
+        tokens = self.tokens(fields, self._may_mention(fields), True)
         self.headings = (*(h for h in self.headings if h[0] < level), (level, plain_text(tokens)))
         self.subsection = ""
         self._add(
-            node,
-            _inline_links(tokens, cmark.start_line(node), lambda: self._source_of(node)),
+            fields,
+            _inline_links(tokens, fields[2], lambda: self._source_of(fields)),
             _IN_HEADING,
         )
 
-    def _inline_block(self, node: int, is_paragraph: bool) -> None:
+    def _inline_block(self, fields: cmark.Fields, is_paragraph: bool) -> None:
         may_label = is_paragraph and not self.containers
-        scan = self._may_mention(node)
+        scan = self._may_mention(fields)
         self.saw_html = False
-        line = _start_line(node)
+        line = fields[2]
         # A one-line paragraph whose text no rule reads: the walk may stop after its link.
         alone_on = None
-        if not (may_label or scan) and _end_line(node) == line:
+        if not (may_label or scan) and fields[4] == line:
             alone_on = self.lines[line - 1]
-        tokens = self.tokens(node, scan, may_label, alone_on=alone_on)
+        tokens = self.tokens(fields, scan, may_label, alone_on=alone_on)
         if not may_label and self.saw_html:
-            tokens = self.tokens(node, scan, True)  # an HTML anchor's label is its text
+            tokens = self.tokens(fields, scan, True)  # an HTML anchor's label is its text
         if may_label and _is_label(tokens):
             self.subsection = plain_text(tokens).rstrip(":").strip()
-        self._add(node, _inline_links(tokens, line, lambda: self._source_of(node)))
+        self._add(fields, _inline_links(tokens, line, lambda: self._source_of(fields)))
 
-    def _html_block(self, node: int) -> None:
-        content = (cmark.literal(node) or b"").decode()
+    def _html_block(self, fields: cmark.Fields) -> None:
+        content = _text(fields)
         if content.lstrip().startswith(END_OF_LIST_MARKER):
             self.ended = True
             return
-        self._add(node, iter(_html_anchors(content, cmark.start_line(node))), _IN_HTML)
+        self._add(fields, iter(_html_anchors(content, fields[2])), _IN_HTML)
 
-    def _add(self, node: int, found: Iterator[_Found], where: str = _IN_TEXT) -> None:
+    def _add(self, fields: cmark.Fields, found: Iterator[_Found], where: str = _IN_TEXT) -> None:
         item: tuple[int, int] | None = None
         for label, url, line, own_item in found:
             if own_item is None:
-                own_item = item = item or self._item_of(node)
+                own_item = item = item or self._item_of(fields)
             self.found.append((self.headings, self.subsection, label, url, line, own_item, where))
 
-    def _item_of(self, node: int) -> tuple[int, int]:
-        """The lines of the list item or table row around `node` (or of `node` itself)."""
+    def _item_of(self, fields: cmark.Fields) -> tuple[int, int]:
+        """The lines of the list item or table row around a block (or of the block itself)."""
         if self.containers:
             item_start, item_end = self.containers[-1]
         else:
-            item_start, item_end = cmark.start_line(node), cmark.end_line(node)
+            item_start, item_end = fields[2], fields[4]
         # cmark-gfm counts trailing blank lines into a list item; the item ends at its text.
         item_end = min(item_end, len(self.lines))
         while item_end > item_start and not self.lines[item_end - 1].strip():
             item_end -= 1
         return item_start, item_end
 
-    def _may_mention(self, node: int) -> bool:
-        """Whether a line of `node` holds "arxiv:" as written (else no mention can be there)."""
+    def _may_mention(self, fields: cmark.Fields) -> bool:
+        """Whether a line of a block holds "arxiv:" as written (else no mention can be there)."""
         lines = self.mention_lines
         if not lines:
             return False
-        at = bisect.bisect_left(lines, cmark.start_line(node))
-        return at < len(lines) and lines[at] <= cmark.end_line(node)
+        at = bisect.bisect_left(lines, fields[2])
+        return at < len(lines) and lines[at] <= fields[4]
 
-    def _source_of(self, node: int) -> str:
-        return "\n".join(self.lines[cmark.start_line(node) - 1 : cmark.end_line(node)])
+    def _source_of(self, fields: cmark.Fields) -> str:
+        return "\n".join(self.lines[fields[2] - 1 : fields[4]])
 
     def tokens(
         self,
-        parent: int,
+        parent: cmark.Fields,
         scan: bool,
         all_text: bool,
         into: list[Token] | None = None,
@@ -286,39 +282,40 @@ class _Walk:
         it (what follows gives no token: most list items of a long list, 0.2 s of 100 000).
         """
         out: list[Token] = [] if into is None else into
-        node = _first_child(parent)
+        node = parent[1]
         while node:
-            kind = _type_of(node)  # numbers, most frequent first: this runs for every node
+            fields = _read(node)
+            kind = fields[6]  # numbers, most frequent first: this runs for every node
             if kind == _TEXT:
                 if scan:
-                    self._split_text(node, (_literal(node) or b"").decode(), out)
+                    self._split_text(fields, _text(fields), out)
                 elif all_text:  # the block has no "arxiv:" as written: no mention in its text
-                    out.append(("text_special", (_literal(node) or b"").decode()))
+                    out.append(("text_special", _text(fields)))
             elif kind == _LINK:
-                url = (_url(node) or b"").decode()
+                url = _text(fields)
                 out.append(("link_open", url))
-                self.tokens(node, scan, True, out)
+                self.tokens(fields, scan, True, out)
                 out.append(_LINK_CLOSE)
                 if alone_on is not None and _only_link_on(alone_on, url):
                     return out
             elif kind == _SOFTBREAK_NODE:
                 out.append(_SOFTBREAK)
             elif kind == _HTML_INLINE:
-                out.append(("html_inline", (_literal(node) or b"").decode()))
+                out.append(("html_inline", _text(fields)))
                 self.saw_html = True
             elif kind == _LINEBREAK:
                 out.append(_HARDBREAK)
             elif kind == _CODE:
                 if all_text:
-                    out.append(("code_inline", (_literal(node) or b"").decode()))
+                    out.append(("code_inline", _text(fields)))
             elif kind == _IMAGE_NODE:
                 out.append(_IMAGE)
             else:  # emph, strong, strikethrough
-                self.tokens(node, scan, all_text, out)
-            node = _next_sibling(node)
+                self.tokens(fields, scan, all_text, out)
+            node = fields[0]
         return out
 
-    def _split_text(self, node: int, text: str, out: list[Token]) -> None:
+    def _split_text(self, fields: cmark.Fields, text: str, out: list[Token]) -> None:
         """`text` as text and text_special tokens, as its source spells it.
 
         cmark-gfm merges escapes and entities into the text around them; the node's source
@@ -326,8 +323,8 @@ class _Walk:
         span is looked for on its line) tells them apart.
         """
         raw = text.encode()
-        row, reported = cmark.start_line(node), cmark.start_column(node) - 1
-        length = cmark.end_column(node) - reported
+        row, reported = fields[2], fields[3] - 1
+        length = fields[5] - reported
         line = self.lines[row - 1].encode() if 0 < row <= len(self.lines) else b""
         # Nearest the reported column first; an indent is never far from it.
         window = range(max(0, reported - _COLUMN_SLACK), reported + _COLUMN_SLACK + 1)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ctypes
+import functools
+import struct
 import threading
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline import cmark
+from pipeline import cmark, parse
 from pipeline.parse import parse_links, parse_links_beside
 
 
@@ -158,3 +163,87 @@ def test_the_document_is_freed_once_and_no_thread_left_when_a_step_fails(
     assert kinds_seen == ["heading"]
     assert noted.freed == noted.parsed and len(noted.parsed) == 1
     assert threading.active_count() == 1
+
+
+# Reading nodes from their struct (cmark.read): what the accessors give, or not used at all.
+
+LISTS = sorted((Path(__file__).parent / "data" / "lists").glob("*.md"))
+
+
+def every_node(document: int) -> list[int]:
+    nodes: list[int] = []
+    child = cmark.first_child(document)
+    while child:
+        nodes.append(child)
+        nodes.extend(every_node(child))
+        child = cmark.next_sibling(child)
+    return nodes
+
+
+def assert_read_as_the_accessors_give(markdown: str) -> int:
+    """Every node of `markdown` read from memory against its accessors; the count of nodes."""
+    with cmark.parsed(markdown) as document:
+        nodes = every_node(document)
+        for node in nodes:
+            fields = cmark._read_from_memory(node)
+            # From memory first: an accessor makes the text a string of its own.
+            text = cmark._text_from_memory(fields) if fields[6] in cmark._HAS_TEXT else None
+            by_calls = cmark._read_by_calls(node)
+            assert fields[:7] == by_calls[:7]
+            if text is not None:
+                assert text == cmark._text_by_calls(by_calls)
+    return len(nodes)
+
+
+def test_nodes_are_read_from_memory_with_the_pinned_cmarkgfm() -> None:
+    # The fast reader is the one the suite runs; a cmarkgfm whose struct differs fails here
+    # rather than making every walk slower without a word.
+    assert cmark.read is cmark._read_from_memory
+    assert cmark.text is cmark._text_from_memory
+
+
+def test_reading_from_memory_gives_what_the_accessors_give(seed_text: str) -> None:
+    # The seed, this project's README (metadata written, escaped), the realistic lists.
+    readme = Path(__file__).parents[1] / "README.md"
+    texts = [seed_text, readme.read_text(encoding="utf-8")]
+    texts += [path.read_text(encoding="utf-8") for path in LISTS]
+    assert [assert_read_as_the_accessors_give(text) > 40 for text in texts] == [True] * 5
+
+
+@settings(max_examples=200)
+@given(st.text(st.sampled_from("ab é*_`[]()<>!\\&#;:/.@|-~\n\t1x"), max_size=80))
+def test_reading_any_document_from_memory_gives_what_the_accessors_give(markdown: str) -> None:
+    assert_read_as_the_accessors_give(markdown)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "@32xP8xP24xiiii4xH34xPi",  # the siblings in each other's place
+        "@24xP16xP28xiiiiH34xPi",  # the positions one field off
+        "@24xP16xP24xiiii4xH26xPi",  # the text one pointer early
+        "@24xP16xP24xiiii4xH42xPi",  # the text one pointer late
+    ],
+)
+def test_a_struct_layout_that_does_not_hold_is_not_used(layout: str) -> None:
+    read = functools.partial(struct.Struct(layout).unpack_from, cmark._MEMORY)
+    assert not cmark._layout_holds(read, cmark._LAYOUT_SAMPLE)
+    assert cmark._layout_holds(cmark._read_from_memory, cmark._LAYOUT_SAMPLE)
+
+
+def test_the_walk_through_the_accessors_finds_the_same_links(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [seed_text, *(path.read_text(encoding="utf-8") for path in LISTS)]
+    from_memory = [parse_links(text) for text in texts]
+    monkeypatch.setattr(parse, "_read", cmark._read_by_calls)
+    monkeypatch.setattr(parse, "_text", cmark._text_by_calls)
+    assert [parse_links(text) for text in texts] == from_memory
+    assert sum(map(len, from_memory)) > 100
+
+
+def test_a_node_without_text_has_none_to_read() -> None:
+    with cmark.parsed("# Title\n") as document:
+        heading = cmark._read_from_memory(cmark.first_child(document))
+        with pytest.raises(ValueError, match="has no text"):
+            cmark._text_from_memory(heading)  # its "text" is the level, not an address
