@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.bulk import pandas_unimported
 from pipeline.config import Options, Paths
 from pipeline.enrich import Stage, enrich
 from pipeline.fetch import Transport
-from pipeline.outputs import pandas_unimported
 
 _STATUS_FIELD = re.compile(r"^(VmHWM|VmRSS):\s+(\d+) kB$", re.MULTILINE)
 

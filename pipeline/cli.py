@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from pipeline.bulk import pandas_unimported
 from pipeline.cache import dump_cache
 from pipeline.config import DEFAULT_PATHS, DigestOptions, Options, Paths
 from pipeline.enrich import enrich, read_cache
@@ -36,7 +37,6 @@ from pipeline.fetch import (
     user_agent,
 )
 from pipeline.files import atomic_write, read_text
-from pipeline.outputs import pandas_unimported
 
 
 def _seconds(text: str) -> float:

@@ -7,6 +7,7 @@ The cache is saved after every batch, so a run killed while fetching keeps what 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -14,7 +15,6 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from pipeline.bibtex import bibtex_text
 from pipeline.bulk import gc_paused, give_back_freed_memory
 from pipeline.cache import dump_cache, load_cache, merge_fetched
 from pipeline.catalog import build_catalog, distinct_arxiv_ids
@@ -24,19 +24,14 @@ from pipeline.fetch import ArxivClient, Transport, fetch_papers
 from pipeline.files import atomic_write, read_bytes, read_text, write_all
 from pipeline.forked import Forked
 from pipeline.models import CatalogEntry, Link, Paper
-from pipeline.outputs import (
-    CATALOG_COLUMNS,
-    build_rows,
-    csv_from,
-    dataset_table,
-    entry_cells,
-    outputs_readme,
-    parquet_from,
-    release_arrow_memory,
-)
 from pipeline.parse import parse_links, parse_links_beside
 from pipeline.render import possible_typos, render_readme
 from pipeline.summary import LabelMismatch, Summary
+
+# pipeline.outputs (pyarrow, 0.15-0.2 s to import) and pipeline.bibtex (bibtexparser and
+# pylatexenc, 0.05-0.07 s) are imported where they are used, not when the command starts:
+# pyarrow while cmark-gfm parses (read_list_and_cache), the BibTeX libraries by the second
+# process only.
 
 Progress = Callable[[int], None]
 # Entered around each stage of the job with the stage's name; `make bench` times them.
@@ -117,7 +112,7 @@ def _enrich(
             new_readme, final = _render_safely(text, entries, papers, summary, stage)
         dataset = _dataset_files(final, papers, stage, beside=copy.forked)
         made = None
-        if copy.forked and (final is entries or entry_cells(final) == entry_cells(entries)):
+        if copy.forked and (final is entries or _same_cells(final, entries)):
             made = copy.result()
     if made is None:  # no copy, or its work was for other lines: done here
         made = [piece() for piece in _bibtex_and_typos(final, papers, stage)]
@@ -127,7 +122,7 @@ def _enrich(
         (paths.outputs / "papers.parquet", dataset.parquet),
         (paths.outputs / "papers.csv", dataset.csv),
         (paths.outputs / "papers.bib", bibtex),
-        (paths.outputs / "README.md", outputs_readme()),
+        (paths.outputs / "README.md", _outputs_readme()),
         (paths.catalog, dataset.catalog),
     ]
     if not options.no_readme:
@@ -149,11 +144,19 @@ def read_list(readme: Path) -> tuple[str, list[Link]]:
 
 
 def read_list_and_cache(readme: Path, cache: Path) -> tuple[str, list[Link], dict[str, Paper]]:
-    """`read_list` and `read_cache` at once: the cache loads while cmark-gfm parses (in C)."""
+    """`read_list` and `read_cache` at once: the cache loads while cmark-gfm parses (in C),
+    and the data files' module (pyarrow) is imported then too."""
     text = read_text(readme)
-    links, papers = parse_links_beside(text, lambda: read_cache(cache))
+    links, papers = parse_links_beside(text, lambda: _cache_and_data_files_module(cache))
     _check_links(readme, links)
     return text, links, papers
+
+
+def _cache_and_data_files_module(cache: Path) -> dict[str, Paper]:
+    papers = read_cache(cache)
+    # This thread would wait for cmark-gfm's parse otherwise (0.1-0.4 s, by the minute).
+    importlib.import_module("pipeline.outputs")
+    return papers
 
 
 def _check_links(readme: Path, links: Sequence[Link]) -> None:
@@ -237,6 +240,15 @@ def _dataset_files(
     """The data files; `beside`: papers.csv is written on a thread while Parquet and
     catalog.csv are (Arrow lets go of the GIL while it writes), for a second core that
     is idle by then."""
+    from pipeline.outputs import (
+        CATALOG_COLUMNS,
+        build_rows,
+        csv_from,
+        dataset_table,
+        parquet_from,
+        release_arrow_memory,
+    )
+
     with stage("outputs: rows"):
         rows = build_rows(entries, papers)
     with stage("outputs: Arrow table"):
@@ -270,6 +282,8 @@ def _bibtex_and_typos(
     work, in the pieces that `Forked` shares between the processes."""
 
     def bibtex() -> _Made:
+        from pipeline.bibtex import bibtex_text
+
         with stage("outputs: BibTeX"):
             return bibtex_text(entries, papers), []
 
@@ -279,6 +293,18 @@ def _bibtex_and_typos(
 
     starts = range(0, len(entries), TYPO_CHECK_PIECE)
     return [bibtex, *(partial(typos, start) for start in starts)]
+
+
+def _same_cells(entries: Sequence[CatalogEntry], others: Sequence[CatalogEntry]) -> bool:
+    from pipeline.outputs import entry_cells
+
+    return entry_cells(entries) == entry_cells(others)
+
+
+def _outputs_readme() -> str:
+    from pipeline.outputs import outputs_readme
+
+    return outputs_readme()
 
 
 # How many unsafe suffixes one run leaves out one by one before it leaves the README alone.

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.abc
 import io
 import json
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from operator import attrgetter
@@ -271,40 +268,6 @@ def dataset_table(rows: Dataset, columns: Sequence[Column] = COLUMNS) -> pa.Tabl
     if columns is COLUMNS:
         schema = SCHEMA.with_metadata({"pandas": pandas_metadata(rows)})
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-class _PandasRefused(importlib.abc.MetaPathFinder):
-    """An import finder that refuses pandas (see `pandas_unimported`)."""
-
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        """Raise ImportError for pandas; leave every other module to the next finder."""
-        if name == "pandas":
-            raise ImportError("pandas is not imported while the data files are made")
-
-
-@contextmanager
-def pandas_unimported() -> Iterator[None]:
-    """Make the data files without pyarrow importing pandas: for a process that will not
-    hand pandas objects to pyarrow afterwards (the command line).
-
-    pyarrow imports pandas the first time it converts Python objects (`pa.array`, and
-    each compute call with a Python argument): 0.4 s of a 100 000-link run, only to
-    recognise pandas' own objects and null values, which the rows never hold. While this
-    is entered, importing pandas fails and pyarrow goes on without it (the files are
-    byte for byte the same; a test compares them). Afterwards pyarrow takes pandas to be
-    absent until a pandas conversion (`Table.to_pandas`, `Table.from_pandas`) imports it,
-    which is why the library's own functions do not do this. Where pandas is imported
-    already there is nothing to save, and nothing is changed.
-    """
-    if "pandas" in sys.modules:
-        yield
-        return
-    refuse = _PandasRefused()
-    sys.meta_path.insert(0, refuse)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(refuse)
 
 
 def parquet_from(table: pa.Table) -> bytes:

@@ -15,7 +15,9 @@ from typing import Any, cast
 
 import pytest
 
+import pipeline.bibtex
 import pipeline.enrich
+import pipeline.outputs
 from bench.lists import cache_text, reading_list
 from pipeline.bibtex import bibtex_text
 from pipeline.cache import load_cache
@@ -255,7 +257,7 @@ def test_a_run_that_fails_midway_leaves_outputs_and_readme_intact(
     def broken(table: object) -> bytes:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline.enrich, "parquet_from", broken)
+    monkeypatch.setattr(pipeline.outputs, "parquet_from", broken)
     assert enrich(project, "--api-url", fake.url) == 3
     after = snapshot_of(project)
     assert {k: v for k, v in after.items() if k != "data/arxiv-cache.jsonl"} == before
@@ -366,7 +368,7 @@ def test_the_second_process_changes_nothing_written_or_reported(
         computed_here.append(os.getpid())
         return bibtex_text(*args)
 
-    monkeypatch.setattr(pipeline.enrich, "bibtex_text", counted)
+    monkeypatch.setattr(pipeline.bibtex, "bibtex_text", counted)
     results = []
     for mode in ("--serial", "--offline"):
         work = shutil.copytree(project, tmp_path_factory.mktemp("run") / "project")
