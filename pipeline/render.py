@@ -93,7 +93,7 @@ def render_readme(
         if link.position in skip:
             continue
         first, last = link.line - 1, max(link.item_end, link.line)
-        block = "\n".join(lines[first:last])
+        block = _block(lines, link)
         span = planned_span if last <= edited_from else _link_span(block, link.url)
         span = span or _reference_span(block, references.get(link.url, ()))
         if span is None:
@@ -139,22 +139,23 @@ def _plan(
     seen: set[tuple[int, int, str]] = set()
     item_words: dict[tuple[int, int], str] = {}
     for entry in entries:
-        link = entry.link
-        paper = papers.get(entry.arxiv_id or "")
+        paper = papers.get(entry.ref.arxiv_id) if entry.ref else None
         if paper is None:
             continue
+        link = entry.link
         if link.in_heading:
             continue  # a heading names its section; metadata there would rename it
-        span = _link_span("\n".join(lines[link.line - 1 : max(link.item_end, link.line)]), link.url)
-        item = (link.item_start, link.item_end)
-        key = (*item, paper.arxiv_id)
+        span = _link_span(_block(lines, link), link.url)
+        key = (link.item_start, link.item_end, paper.arxiv_id)
         if key in seen:
             plans.append((link, "", span))
             continue
         seen.add(key)
-        if item not in item_words:
-            item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
-        says_title = _contains_title(item_words[item], paper.title)
+        item = (link.item_start, link.item_end)
+        words = item_words.get(item)
+        if words is None:
+            words = item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
+        says_title = _contains_title(words, paper.title)
         # The item holds the link's label, so this also covers a label that is the title.
         suffix = metadata_suffix(
             paper,
@@ -166,9 +167,16 @@ def _plan(
     return plans
 
 
+def _block(lines: Sequence[str], link: Link) -> str:
+    """The lines from the link's to the end of its item (where its suffix goes), joined."""
+    if link.item_end <= link.line <= len(lines):  # most items: one line
+        return lines[link.line - 1]
+    return "\n".join(lines[link.line - 1 : link.item_end])
+
+
 def _item_words(item_lines: Sequence[str]) -> str:
     """The words of a list item as a person wrote it (this module's suffixes removed)."""
-    text = "\n".join(item_lines)
+    text = item_lines[0] if len(item_lines) == 1 else "\n".join(item_lines)
     if " — " in text:  # where each of this module's suffixes starts
         text = _OWN_METADATA.sub(" ", text)
         if " — " in text:
