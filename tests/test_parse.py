@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -311,6 +312,28 @@ def test_stopping_after_a_lone_link_finds_what_the_whole_walk_finds(lines: list[
         assert walked == parse_links(markdown)
     finally:
         parse._only_link_on = everything
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "- [a](https://arxiv.org/abs/1706.03762) — *T* · A · Jan 2017\n",  # the lone link
+        "- [a](https://x.org/a)\n  - [b](https://x.org/b)\n",  # a nested list after it
+        "- [a](https://x.org/a)\n  more words\n",  # two lines
+        "- [a](https://x.org/a)\n\n  [b](https://x.org/b)\n",  # two paragraphs
+        "- [*a*](https://x.org/a)\n- [](https://x.org/e)\n- [`c`](https://x.org/c)\n",
+        "- [a](https://x.org/a) see arXiv:1706.03762\n",  # a mention on its line
+        "- see [a](https://x.org/a)\n- [ ] [t](https://x.org/t)\n-\n- # [h](https://x.org/h)\n",
+        "1. [a &amp; b](https://x.org/a) [c](https://x.org/c)\n2. [www.x.org](http://www.x.org)\n",
+    ],
+)
+def test_an_item_read_in_one_step_gives_what_the_whole_walk_gives(
+    markdown: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = parse_links(markdown)
+    monkeypatch.setattr(parse._Walk, "_lone_link", lambda self, item: False)
+    assert parse_links(markdown) == quick
+    assert quick
 
 
 def test_a_lone_link_is_what_most_list_items_hold() -> None:
