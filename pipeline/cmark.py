@@ -294,7 +294,10 @@ def _text_by_calls(fields: Fields) -> str:
 _NODE = struct.Struct("@24xP16xP24xiiii4xH34xPi")
 # The process's memory as one memoryview indexed by address: nothing is read but the
 # nodes cmark-gfm gives and their texts.
-_MEMORY = memoryview((ctypes.c_char * sys.maxsize).from_address(0))
+try:
+    _MEMORY = memoryview((ctypes.c_char * sys.maxsize).from_address(0))
+except (OverflowError, ValueError, MemoryError):  # a platform where ctypes refuses it
+    _MEMORY = memoryview(b"")  # then no layout holds (below)
 _read_from_memory: Callable[[int], Fields] = functools.partial(_NODE.unpack_from, _MEMORY)
 
 
@@ -338,7 +341,10 @@ def _layout_holds(read_from_memory: Callable[[int], Fields], markdown: str) -> b
         return True
 
     with parsed(markdown) as document:
-        return holds(document)
+        try:
+            return holds(document)
+        except (struct.error, ValueError, OverflowError):  # e.g. nothing to read at all
+            return False
 
 
 # Texts of every kind and origin: as written, unescaped, decoded from entities, non-ASCII,

@@ -231,6 +231,12 @@ def test_a_struct_layout_that_does_not_hold_is_not_used(layout: str) -> None:
     assert cmark._layout_holds(cmark._read_from_memory, cmark._LAYOUT_SAMPLE)
 
 
+def test_no_memory_to_read_is_a_layout_that_does_not_hold() -> None:
+    # Where ctypes cannot make the view of the process's memory, the accessors are used.
+    read = functools.partial(cmark._NODE.unpack_from, memoryview(b""))
+    assert not cmark._layout_holds(read, cmark._LAYOUT_SAMPLE)
+
+
 def test_the_walk_through_the_accessors_finds_the_same_links(
     seed_text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
