@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import parse
+from pipeline import cmark, parse
 from pipeline.parse import (
     _LINK_CLOSE,
     _inline_links,
@@ -325,6 +325,7 @@ def test_stopping_after_a_lone_link_finds_what_the_whole_walk_finds(lines: list[
         "- [a](https://x.org/a) see arXiv:1706.03762\n",  # a mention on its line
         "- see [a](https://x.org/a)\n- [ ] [t](https://x.org/t)\n-\n- # [h](https://x.org/h)\n",
         "1. [a &amp; b](https://x.org/a) [c](https://x.org/c)\n2. [www.x.org](http://www.x.org)\n",
+        "- [a *b*](https://x.org/a)\n- [a `c`](https://x.org/c)\n",  # more after the text
     ],
 )
 def test_an_item_read_in_one_step_gives_what_the_whole_walk_gives(
@@ -334,6 +335,32 @@ def test_an_item_read_in_one_step_gives_what_the_whole_walk_gives(
     monkeypatch.setattr(parse._Walk, "_lone_link", lambda self, item: False)
     assert parse_links(markdown) == quick
     assert quick
+
+
+def test_a_lone_link_item_is_read_in_one_step_and_no_other(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The comparison above holds as well when the one step is never taken: this pins that
+    # it is taken for the items it is for (most of the seed's), and only for those.
+    taken: list[bool] = []
+    lone_link = parse._Walk._lone_link
+
+    def noted(self: parse._Walk, item: cmark.Fields) -> bool:
+        taken.append(lone_link(self, item))
+        return taken[-1]
+
+    monkeypatch.setattr(parse._Walk, "_lone_link", noted)
+    markdown = (
+        "- [a](https://x.org/a) — *T* · A · Jan 2017\n"
+        "- [a *b*](https://x.org/b)\n"
+        "- see [c](https://x.org/c)\n"
+        "- [d](https://x.org/d)\n"
+    )
+    assert [link.label for link in parse_links(markdown)] == ["a", "a b", "c", "d"]
+    assert taken == [True, False, False, True]
+    taken.clear()
+    parse_links(seed_text)
+    assert taken.count(True) > len(taken) / 2
 
 
 def test_a_lone_link_is_what_most_list_items_hold() -> None:
