@@ -258,8 +258,9 @@ TYPES = _type_numbers()
 # what the walk uses of a node in one step instead, from the node's struct in memory.
 
 Fields = tuple[int, int, int, int, int, int, int, int, int]
-"""What `read` gives of a node: (next sibling, first child, start line, start column, end
-line, end column, type, text address, text length); 0 for no node."""
+"""What `read` gives of a node, indexed by the names below; 0 for no node."""
+NEXT, FIRST_CHILD, START_LINE, START_COLUMN, END_LINE, END_COLUMN, TYPE = range(7)
+_TEXT_AT, _TEXT_LENGTH = 7, 8  # read through `text`
 
 # The node types that have a text: a literal (text, code, HTML) or a URL (link, image).
 _HAS_URL = frozenset({TYPES["link"], TYPES["image"]})
@@ -282,8 +283,8 @@ def _read_by_calls(node: int) -> Fields:
 
 
 def _text_by_calls(fields: Fields) -> str:
-    node = fields[7]
-    got = url(node) if fields[6] in _HAS_URL else literal(node)
+    node = fields[_TEXT_AT]
+    got = url(node) if fields[TYPE] in _HAS_URL else literal(node)
     return (got or b"").decode()
 
 
@@ -302,10 +303,10 @@ _read_from_memory: Callable[[int], Fields] = functools.partial(_NODE.unpack_from
 
 
 def _text_from_memory(fields: Fields) -> str:
-    if fields[6] not in _HAS_TEXT:  # else the "address" would be something else
-        raise ValueError(f"a node of type {fields[6]} has no text")
-    start = fields[7]
-    return str(_MEMORY[start : start + fields[8]], "utf-8") if fields[8] > 0 else ""
+    if fields[TYPE] not in _HAS_TEXT:  # else the "address" would be something else
+        raise ValueError(f"a node of type {fields[TYPE]} has no text")
+    start, length = fields[_TEXT_AT], fields[_TEXT_LENGTH]
+    return str(_MEMORY[start : start + length], "utf-8") if length > 0 else ""
 
 
 # The literal and URL accessors, giving the text's address: the first call of either makes
@@ -323,15 +324,15 @@ def _layout_holds(read_from_memory: Callable[[int], Fields], markdown: str) -> b
         node = first_child(parent)
         while node:
             by_calls = _read_by_calls(node)
-            if read_from_memory(node)[:7] != by_calls[:7]:
+            if read_from_memory(node)[:_TEXT_AT] != by_calls[:_TEXT_AT]:
                 return False
-            if by_calls[6] in _HAS_TEXT:
+            if by_calls[TYPE] in _HAS_TEXT:
                 accessor = _text_address.cmark_node_get_literal
-                if by_calls[6] in _HAS_URL:
+                if by_calls[TYPE] in _HAS_URL:
                     accessor = _text_address.cmark_node_get_url
                 address, expected = accessor(node) or 0, _text_by_calls(by_calls)
                 fields = read_from_memory(node)
-                if fields[7:] != (address, len(expected.encode())):
+                if fields[_TEXT_AT:] != (address, len(expected.encode())):
                     return False
                 if _text_from_memory(fields) != expected:
                     return False

@@ -62,9 +62,12 @@ _SOFTBREAK: Token = ("softbreak", "")
 _HARDBREAK: Token = ("hardbreak", "")
 _LINK_CLOSE: Token = ("link_close", "")
 _IMAGE: Token = ("image", "")
-# The node functions the walk calls most, bound once.
+# The node functions the walk calls most, bound once, and the fields of a node it reads.
 _read = cmark.read
 _text = cmark.text
+_NEXT, _FIRST_CHILD, _TYPE = cmark.NEXT, cmark.FIRST_CHILD, cmark.TYPE
+_START_LINE, _START_COLUMN = cmark.START_LINE, cmark.START_COLUMN
+_END_LINE, _END_COLUMN = cmark.END_LINE, cmark.END_COLUMN
 # Node types as numbers: the walk compares one per node.
 _PARAGRAPH, _TABLE_CELL, _ITEM, _TABLE_ROW, _TABLE_HEADER, _HEADING, _HTML_BLOCK = (
     cmark.TYPES[name]
@@ -170,10 +173,10 @@ class _Walk:
 
     def blocks(self, parent: int) -> None:
         """Walk the blocks under `parent` in document order."""
-        node = _read(parent)[1]
+        node = _read(parent)[_FIRST_CHILD]
         while node:
             fields = _read(node)
-            kind = fields[6]
+            kind = fields[_TYPE]
             if self.ended:
                 self._count_titles(node, cmark.kind(node))
             elif kind in _INLINE_BLOCKS:
@@ -181,7 +184,7 @@ class _Walk:
             elif kind == _ITEM and self._lone_link(fields):
                 pass
             elif kind in _CONTAINERS:
-                self.containers.append((fields[2], fields[4]))
+                self.containers.append((fields[_START_LINE], fields[_END_LINE]))
                 self.blocks(node)
                 self.containers.pop()
             elif kind == _HEADING:
@@ -190,7 +193,7 @@ class _Walk:
                 self._html_block(fields)
             elif kind not in _BLOCKS_WITHOUT_LINKS:
                 self.blocks(node)
-            node = fields[0]
+            node = fields[_NEXT]
 
     def _lone_link(self, item: cmark.Fields) -> bool:
         """The link of a list item whose only block is one line holding a link around plain
@@ -199,20 +202,22 @@ class _Walk:
 
         What the whole walk finds in such an item, in fewer steps (most items of a long list).
         """
-        paragraph = _read(item[1]) if item[1] else None
-        if paragraph is None or paragraph[6] != _PARAGRAPH or paragraph[0] or not paragraph[1]:
+        if not item[_FIRST_CHILD]:
             return False
-        line = paragraph[2]
-        link = _read(paragraph[1])
-        if paragraph[4] != line or link[6] != _LINK or not link[1]:
+        paragraph = _read(item[_FIRST_CHILD])
+        if paragraph[_TYPE] != _PARAGRAPH or paragraph[_NEXT] or not paragraph[_FIRST_CHILD]:
             return False
-        label = _read(link[1])
-        if label[6] != _TEXT or label[0] or self._may_mention(paragraph):
+        line = paragraph[_START_LINE]
+        link = _read(paragraph[_FIRST_CHILD])
+        if paragraph[_END_LINE] != line or link[_TYPE] != _LINK or not link[_FIRST_CHILD]:
+            return False
+        label = _read(link[_FIRST_CHILD])
+        if label[_TYPE] != _TEXT or label[_NEXT] or self._may_mention(paragraph):
             return False
         url = _text(link)
         if not _only_link_on(self.lines[line - 1], url):
             return False
-        self.containers.append((item[2], item[4]))
+        self.containers.append((item[_START_LINE], item[_END_LINE]))
         found = _link(
             url, collapse_whitespace(_text(label)), (), line, lambda: self._source_of(paragraph)
         )
@@ -237,7 +242,7 @@ class _Walk:
         self.subsection = ""
         self._add(
             fields,
-            _inline_links(tokens, fields[2], lambda: self._source_of(fields)),
+            _inline_links(tokens, fields[_START_LINE], lambda: self._source_of(fields)),
             _IN_HEADING,
         )
 
@@ -245,10 +250,10 @@ class _Walk:
         may_label = is_paragraph and not self.containers
         scan = self._may_mention(fields)
         self.saw_html = False
-        line = fields[2]
+        line = fields[_START_LINE]
         # A one-line paragraph whose text no rule reads: the walk may stop after its link.
         alone_on = None
-        if not (may_label or scan) and fields[4] == line:
+        if not (may_label or scan) and fields[_END_LINE] == line:
             alone_on = self.lines[line - 1]
         tokens = self.tokens(fields, scan, may_label, alone_on=alone_on)
         if not may_label and self.saw_html:
@@ -262,7 +267,7 @@ class _Walk:
         if content.lstrip().startswith(END_OF_LIST_MARKER):
             self.ended = True
             return
-        self._add(fields, iter(_html_anchors(content, fields[2])), _IN_HTML)
+        self._add(fields, iter(_html_anchors(content, fields[_START_LINE])), _IN_HTML)
 
     def _add(self, fields: cmark.Fields, found: Iterator[_Found], where: str = _IN_TEXT) -> None:
         item: tuple[int, int] | None = None
@@ -276,7 +281,7 @@ class _Walk:
         if self.containers:
             item_start, item_end = self.containers[-1]
         else:
-            item_start, item_end = fields[2], fields[4]
+            item_start, item_end = fields[_START_LINE], fields[_END_LINE]
         # cmark-gfm counts trailing blank lines into a list item; the item ends at its text.
         item_end = min(item_end, len(self.lines))
         while item_end > item_start and not self.lines[item_end - 1].strip():
@@ -288,11 +293,11 @@ class _Walk:
         lines = self.mention_lines
         if not lines:
             return False
-        at = bisect.bisect_left(lines, fields[2])
-        return at < len(lines) and lines[at] <= fields[4]
+        at = bisect.bisect_left(lines, fields[_START_LINE])
+        return at < len(lines) and lines[at] <= fields[_END_LINE]
 
     def _source_of(self, fields: cmark.Fields) -> str:
-        return "\n".join(self.lines[fields[2] - 1 : fields[4]])
+        return "\n".join(self.lines[fields[_START_LINE] - 1 : fields[_END_LINE]])
 
     def tokens(
         self,
@@ -312,10 +317,10 @@ class _Walk:
         it (what follows gives no token: most list items of a long list, 0.2 s of 100 000).
         """
         out: list[Token] = [] if into is None else into
-        node = parent[1]
+        node = parent[_FIRST_CHILD]
         while node:
             fields = _read(node)
-            kind = fields[6]  # numbers, most frequent first: this runs for every node
+            kind = fields[_TYPE]  # numbers, most frequent first: this runs for every node
             if kind == _TEXT:
                 if scan:
                     self._split_text(fields, _text(fields), out)
@@ -342,7 +347,7 @@ class _Walk:
                 out.append(_IMAGE)
             else:  # emph, strong, strikethrough
                 self.tokens(fields, scan, all_text, out)
-            node = fields[0]
+            node = fields[_NEXT]
         return out
 
     def _split_text(self, fields: cmark.Fields, text: str, out: list[Token]) -> None:
@@ -353,8 +358,8 @@ class _Walk:
         span is looked for on its line) tells them apart.
         """
         raw = text.encode()
-        row, reported = fields[2], fields[3] - 1
-        length = fields[5] - reported
+        row, reported = fields[_START_LINE], fields[_START_COLUMN] - 1
+        length = fields[_END_COLUMN] - reported
         line = self.lines[row - 1].encode() if 0 < row <= len(self.lines) else b""
         # Nearest the reported column first; an indent is never far from it.
         window = range(max(0, reported - _COLUMN_SLACK), reported + _COLUMN_SLACK + 1)
