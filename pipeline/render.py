@@ -139,7 +139,7 @@ def _plan(
     seen: set[tuple[int, int, str]] = set()
     item_words: dict[tuple[int, int], str] = {}
     for entry in entries:
-        paper = papers.get(entry.ref.arxiv_id) if entry.ref else None
+        paper = papers.get(entry.arxiv_id or "")
         if paper is None:
             continue
         link = entry.link
@@ -169,14 +169,12 @@ def _plan(
 
 def _block(lines: Sequence[str], link: Link) -> str:
     """The lines from the link's to the end of its item (where its suffix goes), joined."""
-    if link.item_end <= link.line <= len(lines):  # most items: one line
-        return lines[link.line - 1]
-    return "\n".join(lines[link.line - 1 : link.item_end])
+    return "\n".join(lines[link.line - 1 : max(link.item_end, link.line)])
 
 
 def _item_words(item_lines: Sequence[str]) -> str:
     """The words of a list item as a person wrote it (this module's suffixes removed)."""
-    text = item_lines[0] if len(item_lines) == 1 else "\n".join(item_lines)
+    text = "\n".join(item_lines)
     if " — " in text:  # where each of this module's suffixes starts
         text = _OWN_METADATA.sub(" ", text)
         if " — " in text:
