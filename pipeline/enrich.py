@@ -82,6 +82,9 @@ def _enrich(
             text, links = read_list(paths.readme)
         with stage("load cache"):
             cache = read_cache(paths.cache)
+    # Imported by now where the cache loaded beside the parse (read_list_and_cache).
+    from pipeline.outputs import entry_cells, outputs_readme
+
     with stage("resolve arXiv IDs"):
         entries, summary.invalid_links = build_catalog(links)
     ids = distinct_arxiv_ids(entries)
@@ -112,7 +115,7 @@ def _enrich(
             new_readme, final = _render_safely(text, entries, papers, summary, stage)
         dataset = _dataset_files(final, papers, stage, beside=copy.forked)
         made = None
-        if copy.forked and (final is entries or _same_cells(final, entries)):
+        if copy.forked and (final is entries or entry_cells(final) == entry_cells(entries)):
             made = copy.result()
     if made is None:  # no copy, or its work was for other lines: done here
         made = [piece() for piece in _bibtex_and_typos(final, papers, stage)]
@@ -122,7 +125,7 @@ def _enrich(
         (paths.outputs / "papers.parquet", dataset.parquet),
         (paths.outputs / "papers.csv", dataset.csv),
         (paths.outputs / "papers.bib", bibtex),
-        (paths.outputs / "README.md", _outputs_readme()),
+        (paths.outputs / "README.md", outputs_readme()),
         (paths.catalog, dataset.catalog),
     ]
     if not options.no_readme:
@@ -293,18 +296,6 @@ def _bibtex_and_typos(
 
     starts = range(0, len(entries), TYPO_CHECK_PIECE)
     return [bibtex, *(partial(typos, start) for start in starts)]
-
-
-def _same_cells(entries: Sequence[CatalogEntry], others: Sequence[CatalogEntry]) -> bool:
-    from pipeline.outputs import entry_cells
-
-    return entry_cells(entries) == entry_cells(others)
-
-
-def _outputs_readme() -> str:
-    from pipeline.outputs import outputs_readme
-
-    return outputs_readme()
 
 
 # How many unsafe suffixes one run leaves out one by one before it leaves the README alone.
