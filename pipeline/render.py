@@ -1,6 +1,6 @@
 """Regenerate the README in place: each arXiv link carries its paper's metadata.
 
-Only the text right after an arXiv link changes (and a link text that spans lines is
+Only the text right after an arXiv link changes (and a link text soft-wrapped over lines is
 joined onto one line); every other byte of the document stays as it was. The metadata
 has a fixed shape, `` — *Title* · Authors · Mon YYYY`` after a Markdown link and
 `` — <em>Title</em> · Authors · Mon YYYY`` after an HTML `<a href>`, so a later run
@@ -209,6 +209,10 @@ def metadata_suffix(
 
 
 _LINE_BREAK = re.compile(r"[ \t\r]*\n[ \t]*")
+# Line breaks that joining would change: a hard break (two spaces or a backslash before
+# it) or a block quote's `>` after it. An `<a href>` keeps its lines too: an anchor tag
+# alone on its line starts an HTML block, which joined would become a paragraph.
+_KEEPS_ITS_LINES = re.compile(r"(?:  |\\)\r?\n|\n[ \t]*>")
 
 
 def _annotate(block: str, span: _Span, suffix: str) -> str:
@@ -217,16 +221,16 @@ def _annotate(block: str, span: _Span, suffix: str) -> str:
     A link inside literal brackets or parentheses (`[[Paper](url)]`, `([pdf](url))`) gets
     it after the closing one. An empty suffix removes this module's earlier one.
     """
-    start, end, _ = span
+    start, end, is_html = span
     end = _group_end(block, start, end)
     previous = _OWN_METADATA.match(block, end) or _OWN_HTML_METADATA.match(block, end)
     rest = previous.end() if previous else end
     source = block[start:end]
-    if "\n" not in source:
-        if rest - end == len(suffix) and block.startswith(suffix, end):
-            return block  # already written exactly
-    else:  # a link text wrapped over lines becomes one line; nothing else in it changes
+    if "\n" in source and not is_html and not _KEEPS_ITS_LINES.search(source):
+        # A link text wrapped over lines becomes one line; nothing else in it changes.
         source = _LINE_BREAK.sub(" ", source)
+    elif rest - end == len(suffix) and block.startswith(suffix, end):
+        return block  # already written exactly
     return block[:start] + source + suffix + block[rest:]
 
 
@@ -284,23 +288,91 @@ def _link_span(block: str, url: str) -> tuple[int, int, bool] | None:
     """Where the link to `url` is written, and whether as HTML.
 
     `[text](url)` or `<a href="url">...</a>` (whichever comes first), else `<url>` or the
-    bare URL.
+    bare URL; never in a code span, and a bare URL not inside other markup.
     """
-    markdown, anchor = _markdown_span(block, url), _anchor_span(block, url)
+    code = _code_spans(block) if "`" in block or "<!--" in block else []
+    markdown, anchor = _markdown_span(block, url, code), _anchor_span(block, url, code)
     if markdown and anchor:
         return min(markdown, anchor)
     if markdown or anchor:
         return markdown or anchor
-    for pattern in (f"<{url}>", url):
-        found = block.find(pattern)
-        if found >= 0:
-            return found, found + len(pattern), False
-    return None
+    found = _find_outside(block, f"<{url}>", code)
+    if found >= 0:
+        return found, found + len(url) + 2, False
+    found = _find_outside(block, url, code)
+    while found >= 0 and _inside_markup(block, found):
+        found = _find_outside(block, url, code, found + 1)
+    return (found, found + len(url), False) if found >= 0 else None
 
 
+_BACKTICKS = re.compile(r"`+")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _code_spans(block: str) -> list[tuple[int, int]]:
+    """Where `block` holds text that links nothing (start, end): its code spans (a run of
+    backticks to the next run as long) and HTML comments."""
+    spans = [match.span() for match in _HTML_COMMENT.finditer(block)]
+    runs = [
+        match.span() for match in _BACKTICKS.finditer(block) if not _in_code(spans, match.start())
+    ]
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        if _escaped(block, start):  # a literal backtick; the rest of the run may open one
+            start += 1
+        closer = next(
+            (i for i in range(index + 1, len(runs)) if runs[i][1] - runs[i][0] == end - start),
+            None,
+        )
+        if start == end or closer is None:
+            index += 1
+            continue
+        spans.append((start, runs[closer][1]))
+        index = closer + 1
+    return spans
+
+
+def _escaped(text: str, index: int) -> bool:
+    """Whether the character at `index` follows an odd number of backslashes."""
+    backslashes = len(text[:index]) - len(text[:index].rstrip("\\"))
+    return backslashes % 2 == 1
+
+
+def _in_code(code: Sequence[tuple[int, int]], index: int) -> bool:
+    return any(start <= index < end for start, end in code)
+
+
+def _find_outside(block: str, text: str, code: Sequence[tuple[int, int]], start: int = 0) -> int:
+    """`block.find(text, start)`, skipping what starts inside a code span."""
+    found = block.find(text, start)
+    while found >= 0 and _in_code(code, found):
+        found = block.find(text, found + 1)
+    return found
+
+
+def _inside_markup(block: str, index: int) -> bool:
+    """Whether `index` is inside another link's destination (`](...`), an HTML tag
+    (`<a href="...`) or a reference definition (`[label]: `) on its line, where no bare
+    link starts."""
+    line_start = block.rfind("\n", 0, index) + 1
+    before = block[line_start:index]
+    destination = before.rfind("](")
+    if destination >= 0 and not any(c.isspace() or c == ")" for c in before[destination + 2 :]):
+        return True
+    return bool(_OPEN_TAG.search(before) or _DEFINITION_START.fullmatch(before))
+
+
+_OPEN_TAG = re.compile(r"<[A-Za-z/!?][^<>]*\Z")  # an HTML tag begun, not ended
+
+
+# At the start of a line or after the markers of the block quotes and list items it is in.
+_CONTAINER_MARKERS = r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*[ \t]*"
 _REFERENCE_DEFINITION = re.compile(
-    r"^ {0,3}\[((?:[^\[\]\\]|\\.)+)\]:[ \t]*\n?[ \t]*<?([^\s>]+)>?", re.MULTILINE
+    "^" + _CONTAINER_MARKERS + r"\[((?:[^\[\]\\]|\\.)+)\]:[ \t]*\n?[ \t]*<?([^\s>]+)>?",
+    re.MULTILINE,
 )
+_DEFINITION_START = re.compile(_CONTAINER_MARKERS + r"\[(?:[^\[\]\\]|\\.)+\]:[ \t]*<?")
 
 
 def _reference_labels(markdown: str) -> dict[str, list[str]]:
@@ -328,27 +400,46 @@ def _reference_span(block: str, labels: Sequence[str]) -> tuple[int, int, bool] 
     return min(spans) if spans else None
 
 
-def _markdown_span(block: str, url: str) -> tuple[int, int, bool] | None:
-    """The first `[text](url)` whose text is not only an image (a badge is no entry)."""
+def _markdown_span(
+    block: str, url: str, code: Sequence[tuple[int, int]] = ()
+) -> tuple[int, int, bool] | None:
+    """The first `[text](url)` whose text is not only an image (a badge is no entry) and
+    that is not in a code span (`code`)."""
     # The common `[text](url)` first: a pattern built per URL would be compiled afresh for
     # almost every link (the re module caches only a few hundred), which dominated big lists.
     target = f"]({url})"
-    found = block.find(target)
+    found = _find_outside(block, target, code)
     while found >= 0:
         opening = _opening_bracket(block, found)
         if opening is not None and not _only_images(block[opening + 1 : found]):
             return opening, found + len(target), False
-        found = block.find(target, found + 1)
+        found = _find_outside(block, target, code, found + 1)
     if "](" not in block:
         return None
-    pattern = (
-        r"\]\([ \t\n]*<?" + re.escape(url) + r">?(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'))?[ \t\n]*\)"
-    )
-    for inline in re.finditer(pattern, block):
+    # Then a destination in <...>, with a title or spaces, or written with escapes or
+    # entities (`2102\.00005`, `&amp;`): cmark-gfm's URL is the destination decoded.
+    for inline in _INLINE_DESTINATION.finditer(block):
+        bracketed, bare = inline.groups()
+        destination = bracketed if bracketed is not None else bare
+        if _in_code(code, inline.start()) or _decoded_destination(destination) != url:
+            continue
         opening = _opening_bracket(block, inline.start())
         if opening is not None and not _only_images(block[opening + 1 : inline.start()]):
             return opening, inline.end(), False
     return None
+
+
+# `](` destination (in <...> or bare, balanced parentheses one deep) optional title `)`.
+_INLINE_DESTINATION = re.compile(
+    r"\]\([ \t\n]*(?:<((?:\\.|[^<>\n\\])*)>|((?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))+))"
+    r"(?:[ \t\n]+(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\((?:\\.|[^()\\])*\)))?[ \t\n]*\)"
+)
+_ESCAPED_PUNCTUATION = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _decoded_destination(destination: str) -> str:
+    """A link destination as cmark-gfm reads it: backslash escapes and entities resolved."""
+    return html.unescape(_ESCAPED_PUNCTUATION.sub(r"\1", destination))
 
 
 _IMAGE = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
@@ -366,11 +457,16 @@ _ANCHOR_OPEN = re.compile(
 )
 
 
-def _anchor_span(block: str, url: str) -> tuple[int, int, bool] | None:
-    """The first `<a ... href="url" ...>...</a>` that is no badge (`&` may be `&amp;`)."""
+def _anchor_span(
+    block: str, url: str, code: Sequence[tuple[int, int]] = ()
+) -> tuple[int, int, bool] | None:
+    """The first `<a ... href="url" ...>...</a>` that is no badge (`&` may be `&amp;`) and
+    not in a code span (`code`)."""
     if "<a" not in block and "<A" not in block:
         return None
     for opening in _ANCHOR_OPEN.finditer(block):
+        if _in_code(code, opening.start()):
+            continue
         href = next(group for group in opening.groups() if group is not None).strip()
         if href != url and html.unescape(href) != url:
             continue

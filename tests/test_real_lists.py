@@ -6,6 +6,7 @@ that changes nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -230,3 +231,127 @@ def test_a_heading_in_any_form_keeps_its_text_and_nothing_is_reported(
     out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
     assert out.startswith(f"# List\n\n{heading}\n\n- [BERT]({BERT}) — *BERT: ")
     assert "left out" not in printed
+
+
+# Found in the field (2026-11-29): real lists' constructs, cut down to the line that broke.
+
+BERT_SUFFIX = " — *BERT: Pre-training of Deep Bidirectional Transformers* · Devlin · Jun 2017"
+ATTENTION_HTML_SUFFIX = " — <em>Attention Is All You Need</em> · Vaswani · Jun 2017"
+
+
+def assert_shows_the_original_plus_metadata(original: str, regenerated: str) -> None:
+    """What GitHub shows: the same links, images and elements, plus <em> titles only."""
+    before, after = github_page(original), github_page(regenerated)
+    assert [a.href for a in after.anchors] == [a.href for a in before.anchors]
+    assert after.images == before.images
+    added = Counter(after.tags) - Counter(before.tags)
+    assert set(added) <= {"em"}
+    assert not Counter(before.tags) - Counter(after.tags)
+
+
+@pytest.mark.parametrize(
+    ("readme", "expected"),
+    [
+        # The URL in a code span first: the metadata went into the code span.
+        (f"- `{BERT}` {BERT}\n", f"- `{BERT}` {BERT}{BERT_SUFFIX}\n"),
+        (f"- `[L]({BERT})` [L]({BERT})\n", f"- `[L]({BERT})` [L]({BERT}){BERT_SUFFIX}\n"),
+        (
+            f"- ``a ` [L]({BERT})`` [L]({BERT})\n",
+            f"- ``a ` [L]({BERT})`` [L]({BERT}){BERT_SUFFIX}\n",
+        ),
+        # The URL inside another link's destination first: no bare link starts there.
+        (
+            f"- [x](https://github.com/a?u={BERT}) {BERT}\n",
+            f"- [x](https://github.com/a?u={BERT}) {BERT}{BERT_SUFFIX}\n",
+        ),
+        # A destination written with an escape or an entity names the URL cmark-gfm reads.
+        (
+            "- [Esc](https://arxiv.org/abs/1810\\.04805)\n",
+            f"- [Esc](https://arxiv.org/abs/1810\\.04805){BERT_SUFFIX}\n",
+        ),
+        (
+            "- [Amp](https://arxiv.org/abs/1810.04805?a=1&amp;b=2)\n",
+            f"- [Amp](https://arxiv.org/abs/1810.04805?a=1&amp;b=2){BERT_SUFFIX}\n",
+        ),
+        # An HTML comment before the link holds the same URL: the metadata went in there.
+        (
+            f"- Paper <!-- [old]({BERT}) --> [A]({BERT})\n",
+            f"- Paper <!-- [old]({BERT}) --> [A]({BERT}){BERT_SUFFIX}\n",
+        ),
+        (f"- See <!-- {BERT} --> {BERT}\n", f"- See <!-- {BERT} --> {BERT}{BERT_SUFFIX}\n"),
+        # A reference definition inside a block quote still defines the reference.
+        (f"> [q]: {BERT}\n\nSee [q].\n", f"> [q]: {BERT}\n\nSee [q]{BERT_SUFFIX}.\n"),
+        # A definition in the link's own item: its URL is no bare link.
+        (
+            f"- b [A][r]\n\n  [r]: {BERT}\n",
+            f"- b [A][r]{BERT_SUFFIX}\n\n  [r]: {BERT}\n",
+        ),
+    ],
+    ids=[
+        "URL in a code span",
+        "link in a code span",
+        "link in a double-backtick code span",
+        "URL in another destination",
+        "escaped destination",
+        "entity in destination",
+        "link in a comment",
+        "URL in a comment",
+        "definition in a quote",
+        "definition in the item",
+    ],
+)
+def test_the_metadata_goes_after_the_link_github_shows_not_a_copy_of_its_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str, expected: str
+) -> None:
+    out, printed = enrich_twice(tmp_path, readme, [BERT_PAPER], capsys)
+    assert out == expected
+    assert "could not place" not in printed and "left out" not in printed
+    assert_shows_the_original_plus_metadata(readme, out)
+
+
+@pytest.mark.parametrize(
+    ("readme", "expected"),
+    [
+        # An anchor tag alone on its line starts an HTML block: joined, it became a paragraph.
+        (
+            f'<a href="{ATTENTION}">\n  <strong>Transformer</strong>\n</a>\n',
+            f'<a href="{ATTENTION}">\n  <strong>Transformer</strong>\n</a>'
+            f"{ATTENTION_HTML_SUFFIX}\n",
+        ),
+        (
+            f'1. <a href="{ATTENTION}">\n   Multi-line anchor\n   </a>\n',
+            f'1. <a href="{ATTENTION}">\n   Multi-line anchor\n   </a>{ATTENTION_HTML_SUFFIX}\n',
+        ),
+        # Joined, the quote's `>` became part of the link text.
+        (
+            f"> [Attention is all\n> you need]({ATTENTION})\n",
+            f"> [Attention is all\n> you need]({ATTENTION}) — Vaswani · Jun 2017\n",
+        ),
+        # Joined, a hard line break (two spaces, or a backslash) in the link text was lost.
+        (
+            f"- [BERT, first line  \n  second line]({BERT})\n",
+            f"- [BERT, first line  \n  second line]({BERT}){BERT_SUFFIX}\n",
+        ),
+        (
+            f"- [BERT, first line\\\n  second line]({BERT})\n",
+            f"- [BERT, first line\\\n  second line]({BERT}){BERT_SUFFIX}\n",
+        ),
+    ],
+    ids=["HTML block", "HTML block in an item", "quote", "hard break", "backslash break"],
+)
+def test_a_link_over_several_lines_is_joined_only_where_that_reads_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str, expected: str
+) -> None:
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out == expected
+    assert "could not place" not in printed and "left out" not in printed
+    assert_shows_the_original_plus_metadata(readme, out)
+
+
+def test_a_link_over_soft_wrapped_lines_is_still_joined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = f"- [BERT, on\n  two lines]({BERT})\n"
+    out, _ = enrich_twice(tmp_path, readme, [BERT_PAPER], capsys)
+    assert out == f"- [BERT, on two lines]({BERT}){BERT_SUFFIX}\n"
+    assert_shows_the_original_plus_metadata(readme, out)
