@@ -224,6 +224,32 @@ def test_a_crlf_list_is_enriched_as_the_lf_one_and_keeps_its_line_endings(
     }
 
 
+def test_upper_case_scheme_and_host_are_arxiv_links_and_an_upper_case_path_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every form GitHub links (inline, bare URL, autolink, HTML, reference), scheme and host in
+    # any case; `/ABS/` is no arXiv page: reported, left without metadata.
+    upper = ATTENTION.replace("https://arxiv.org", "HTTPS://ARXIV.ORG")
+    mixed = BERT.replace("https://arxiv.org", "HttP://WWW.ArXiv.org")
+    path = ATTENTION.replace("/abs/", "/ABS/")
+    readme = (
+        f"- [A]({upper})\n- {upper}\n- <{mixed}>\n"
+        f'- <a href="{upper}">H</a>\n- [R][r]\n- [P]({path})\n\n[r]: {mixed}\n'
+    )
+    hrefs = [a.href for a in github_page(readme).anchors]
+    assert hrefs == [upper, upper, mixed, upper, mixed, path]
+    assert [link.url for link in parse_links(readme)] == hrefs
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    attention = " — *Attention Is All You Need* · Vaswani · Jun 2017"
+    bert = " — *BERT: Pre-training of Deep Bidirectional Transformers* · Devlin · Jun 2017"
+    assert out == (
+        f"- [A]({upper}){attention}\n- {upper}{attention}\n- <{mixed}>{bert}\n"
+        f'- <a href="{upper}">H</a> — <em>Attention Is All You Need</em> · Vaswani · Jun 2017\n'
+        f"- [R][r]{bert}\n- [P]({path})\n\n[r]: {mixed}\n"
+    )
+    assert f"{path} points at arXiv but names no paper" in printed
+
+
 def test_links_in_headings_are_entries_and_emphasis_stays_around_its_link(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
