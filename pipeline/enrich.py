@@ -21,7 +21,7 @@ from pipeline.catalog import build_catalog, distinct_arxiv_ids
 from pipeline.config import Options
 from pipeline.errors import InputError
 from pipeline.fetch import ArxivClient, Transport, fetch_papers
-from pipeline.files import atomic_write, read_bytes, read_text, write_all
+from pipeline.files import atomic_write, read_bytes, read_markdown, write_all
 from pipeline.forked import Forked
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.parse import parse_links, parse_links_beside
@@ -140,7 +140,7 @@ def _enrich(
 
 def read_list(readme: Path) -> tuple[str, list[Link]]:
     """The README's text and its links; InputError when it has none (not the reading list)."""
-    text = read_text(readme)
+    text = read_markdown(readme)
     links = parse_links(text)
     _check_links(readme, links)
     return text, links
@@ -149,7 +149,7 @@ def read_list(readme: Path) -> tuple[str, list[Link]]:
 def read_list_and_cache(readme: Path, cache: Path) -> tuple[str, list[Link], dict[str, Paper]]:
     """`read_list` and `read_cache` at once: the cache loads while cmark-gfm parses (in C),
     and the data files' module (pyarrow) is imported then too."""
-    text = read_text(readme)
+    text = read_markdown(readme)
     links, papers = parse_links_beside(text, lambda: _cache_and_data_files_module(cache))
     _check_links(readme, links)
     return text, links, papers

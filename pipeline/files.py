@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,10 +41,36 @@ def decode_text(data: bytes, path: Path) -> str:
         ) from None
     nul = text.find("\0")
     if nul >= 0:  # no text format this project reads has one; it is a damaged file
-        line = text.count("\n", 0, nul) + 1
-        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        raise InputError(f"{path}:{line}:{column}: NUL byte; is this a text file?")
+        raise InputError(f"{path}:{_line_and_column(text, nul)}: NUL byte; is this a text file?")
     return text
+
+
+def read_markdown(path: Path) -> str:
+    r"""`read_text` of a Markdown file, refusing a carriage return without a line feed.
+
+    cmark-gfm (GitHub's parser) ends a line at a lone "\r", as at "\n" and "\r\n", while
+    the pipeline numbers and splits lines at "\n": past such a "\r" every line number would
+    be off, so metadata would land nowhere or in the wrong place. "\r\n" is fine.
+    """
+    text = read_text(path)
+    # `in` first: most files have no "\r" at all, and the search costs ~8 ms per 15 MB.
+    if "\r" in text and (lone := _LONE_CARRIAGE_RETURN.search(text)):
+        raise InputError(
+            f"{path}:{_line_and_column(text, lone.start())}: a carriage return without a "
+            "line feed (an old Mac line ending); save the file with \\n or \\r\\n line endings"
+        )
+    return text
+
+
+_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
+
+
+def _line_and_column(text: str, at: int) -> str:
+    r"""`line:column` of `text[at]`, both from 1, lines counted at "\n" (as editors show
+    them, "\r\n" being one line ending)."""
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return f"{line}:{column}"
 
 
 def write_all(planned: Iterable[tuple[Path, str | bytes]]) -> tuple[list[Path], list[Path]]:

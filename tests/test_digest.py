@@ -379,6 +379,22 @@ def test_offline_with_a_bad_file_exits_2(
     assert not (work / "outputs").exists()
 
 
+def test_a_list_with_a_lone_carriage_return_exits_2_before_asking_for_the_feed(
+    work: Path, rss: FakeRss, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The list's lines as cmark-gfm reads them would not be the pipeline's: refused, as enrich does.
+    readme = work / "README.md"
+    readme.write_bytes(readme.read_bytes().replace(b"# ", b"#\r ", 1))
+    assert digest(work, "--rss-url", rss.url) == 2
+    err = capsys.readouterr().err.strip()
+    assert error_lines(err) == [
+        f"error: {readme}:1:2: a carriage return without a line feed (an old Mac line ending); "
+        "save the file with \\n or \\r\\n line endings"
+    ]
+    assert rss.requests == []
+    assert not (work / "outputs").exists()
+
+
 @pytest.mark.parametrize("args", [["--categories", "cs CL!"], ["--top", "0"], ["--top", "x"]])
 def test_bad_options_are_usage_errors(work: Path, args: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:

@@ -18,6 +18,7 @@ from pipeline.catalog import build_catalog
 from pipeline.cli import main
 from pipeline.models import Paper
 from pipeline.parse import parse_links
+from tests.conftest import SEED_README
 from tests.factories import make_paper
 from tests.gfm import github_page
 
@@ -196,6 +197,58 @@ def test_a_nul_byte_is_bad_input_with_line_and_column(
     assert status == 2
     assert f"{tmp_path / 'README.md'}:3:" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_a_crlf_list_is_enriched_as_the_lf_one_and_keeps_its_line_endings(
+    tmp_path: Path, snapshot_papers: dict[str, Paper], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "\r\n" is one line ending (only a lone "\r" is refused): the seed list with either
+    # gets the same metadata in the same places and the same other files, and stays a fixpoint.
+    seed = SEED_README.read_text(encoding="utf-8")
+    results = {}
+    for name, newline in (("lf", "\n"), ("crlf", "\r\n")):
+        (tmp_path / name).mkdir()
+        enrich_twice(
+            tmp_path / name, seed.replace("\n", newline), [*snapshot_papers.values()], capsys
+        )
+        results[name] = {
+            p.relative_to(tmp_path / name): p.read_bytes()
+            for p in (tmp_path / name).rglob("*")
+            if p.is_file()
+        }
+    lf, crlf = results["lf"], results["crlf"]
+    readme = Path("README.md")
+    assert lf[readme] != seed.encode() and b"\r" not in lf[readme]  # metadata was placed
+    assert crlf[readme] == lf[readme].replace(b"\n", b"\r\n")
+    assert {p: b for p, b in crlf.items() if p != readme} == {
+        p: b for p, b in lf.items() if p != readme
+    }
+
+
+def test_upper_case_scheme_and_host_are_arxiv_links_and_an_upper_case_path_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every form GitHub links (inline, bare URL, autolink, HTML, reference), scheme and host in
+    # any case; `/ABS/` is no arXiv page: reported, left without metadata.
+    upper = ATTENTION.replace("https://arxiv.org", "HTTPS://ARXIV.ORG")
+    mixed = BERT.replace("https://arxiv.org", "HttP://WWW.ArXiv.org")
+    path = ATTENTION.replace("/abs/", "/ABS/")
+    readme = (
+        f"- [A]({upper})\n- {upper}\n- <{mixed}>\n"
+        f'- <a href="{upper}">H</a>\n- [R][r]\n- [P]({path})\n\n[r]: {mixed}\n'
+    )
+    hrefs = [a.href for a in github_page(readme).anchors]
+    assert hrefs == [upper, upper, mixed, upper, mixed, path]
+    assert [link.url for link in parse_links(readme)] == hrefs
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    attention = " — *Attention Is All You Need* · Vaswani · Jun 2017"
+    bert = " — *BERT: Pre-training of Deep Bidirectional Transformers* · Devlin · Jun 2017"
+    assert out == (
+        f"- [A]({upper}){attention}\n- {upper}{attention}\n- <{mixed}>{bert}\n"
+        f'- <a href="{upper}">H</a> — <em>Attention Is All You Need</em> · Vaswani · Jun 2017\n'
+        f"- [R][r]{bert}\n- [P]({path})\n\n[r]: {mixed}\n"
+    )
+    assert f"{path} points at arXiv but names no paper" in printed
 
 
 def test_links_in_headings_are_entries_and_emphasis_stays_around_its_link(

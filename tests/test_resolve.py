@@ -76,6 +76,9 @@ RESOLVING: list[tuple[str, str, int | None]] = [
     ("https://www.arxiv.org/abs/1706.03762", "1706.03762", None),
     ("http://export.arxiv.org/abs/1706.03762", "1706.03762", None),
     ("HTTPS://ArXiv.ORG/abs/1706.03762", "1706.03762", None),
+    ("https://ArXiv.org/abs/1706.03762", "1706.03762", None),
+    ("HTTP://WWW.ARXIV.ORG/pdf/1706.03762v5.pdf", "1706.03762", 5),
+    ("HTTPS://ARXIV.ORG:443/abs/1706.03762", "1706.03762", None),  # through urlsplit
     ("https://arxiv.org/abs/1706.03762?context=cs", "1706.03762", None),
     ("https://arxiv.org/pdf/1706.03762v5.pdf#page=3", "1706.03762", 5),
     ("https://arxiv.org/abs/1706.03762/", "1706.03762", None),
@@ -160,6 +163,9 @@ NOT_RESOLVING: list[tuple[str, bool]] = [
     ("https://arxiv.org", True),
     ("https://arxiv.org/abs/xyz/9901001", True),  # not an archive
     ("https://arxiv.org/abs/HEP-TH/9901001", True),
+    # the path is case-sensitive (RFC 3986): /ABS/ is no arXiv page, whatever GitHub links
+    ("https://arxiv.org/ABS/1706.03762", True),
+    ("HTTPS://ARXIV.ORG/Pdf/1706.03762", True),
     ("https://arxiv.org/abs/hep-th/0801001", True),  # old style ended in 2007
     ("https://arxiv.org/abs/hep-th/9001001", True),  # and began in 1991
     ("https://arxiv.org/abs/hep-th/9913001", True),
@@ -515,6 +521,48 @@ def test_other_schemes_never_resolve(written: WrittenId, scheme: str, host: str,
     url = f"{scheme}://{host}{path.replace('{ref}', written.text)}"
     assert resolve_arxiv(url) is None
     assert not points_at_arxiv(url)
+
+
+# Every http(s) example above, resolving or not: through the quick split and through urlsplit
+# (ports, credentials, a broken host).
+HTTP_EXAMPLES = [
+    url for url in [*(r[0] for r in RESOLVING), *(n[0] for n in NOT_RESOLVING)] if "://" in url
+]
+
+
+@settings(max_examples=300)
+@given(data=st.data(), url=st.sampled_from(HTTP_EXAMPLES))
+def test_scheme_and_host_match_in_any_case(data: st.DataObject, url: str) -> None:
+    # RFC 3986: scheme and host are case-insensitive; GitHub links `HTTPS://ARXIV.ORG/abs/...`
+    # and arXiv serves it. The path is left as written.
+    scheme, rest = url.split("://", 1)
+    host, slash, path = rest.partition("/")
+    lower = f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    cased = f"{random_case(data, scheme.lower())}://{random_case(data, host.lower())}{slash}{path}"
+    assert resolve_arxiv(cased) == resolve_arxiv(lower) == resolve_arxiv(url)
+    assert points_at_arxiv(cased) == points_at_arxiv(lower) == points_at_arxiv(url)
+
+
+ARXIV_PAGES = [
+    "/abs/1706.03762",
+    "/pdf/1706.03762v5.pdf",
+    "/html/2401.09670v2",
+    "/format/1706.03762",
+    "/ftp/arxiv/papers/1706/1706.03762.pdf",
+]
+
+
+@settings(max_examples=200)
+@given(data=st.data(), page=st.sampled_from(ARXIV_PAGES), host=st.sampled_from(ARXIV_HOSTS))
+def test_the_path_is_case_sensitive(data: st.DataObject, page: str, host: str) -> None:
+    # `/ABS/1706.03762` is no page of arXiv's: a broken arXiv link (reported), not a paper.
+    word, rest = page[1:].split("/", 1)
+    cased = random_case(data, word)
+    assert resolve_arxiv(f"https://{host}{page}") is not None
+    if cased != word:
+        url = f"https://{host.upper()}/{cased}/{rest}"
+        assert resolve_arxiv(url) is None
+        assert points_at_arxiv(url)
 
 
 @settings(max_examples=300)
