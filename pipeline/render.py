@@ -408,12 +408,13 @@ def _markdown_span(
     # The common `[text](url)` first: a pattern built per URL would be compiled afresh for
     # almost every link (the re module caches only a few hundred), which dominated big lists.
     target = f"]({url})"
-    found = _find_outside(block, target, code)
+    found = block.find(target)
     while found >= 0:
-        opening = _opening_bracket(block, found)
-        if opening is not None and not _only_images(block[opening + 1 : found]):
-            return opening, found + len(target), False
-        found = _find_outside(block, target, code, found + 1)
+        if not (code and _in_code(code, found)):
+            opening = _opening_bracket(block, found)
+            if opening is not None and not _only_images(block[opening + 1 : found]):
+                return opening, found + len(target), False
+        found = block.find(target, found + 1)
     if "](" not in block:
         return None
     # Then a destination in <...>, with a title or spaces, or written with escapes or
