@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from pipeline.models import CatalogEntry, Link, Paper
+from pipeline.resolve import is_text_mention
 
 SEPARATOR = " · "
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -77,8 +78,9 @@ def render_readme(
 ) -> Rendered:
     """The README with metadata after every arXiv link that has a paper in `papers`.
 
-    One suffix per paper and list item, after its first link; the title is left out where
-    the item already says it. Links whose position is in `skip` are left as they are.
+    One suffix per paper and list item, after its first link (a link rather than `arXiv:ID`
+    text before it); the title is left out where the item already says it. Links whose
+    position is in `skip` are left as they are.
     """
     lines = markdown.split("\n")
     references = _reference_labels(markdown)
@@ -133,10 +135,13 @@ def _plan(
     """(link, suffix to write after it, where `_link_span` finds the link in its block) for
     each arXiv link with a paper, in document order.
 
-    A later link to a paper already annotated in the same item gets "" (its old suffix goes).
+    A later link to a paper already annotated in the same item gets "" (its old suffix goes),
+    except that a link takes the metadata from an `arXiv:ID` text before it: such text is
+    often mid-citation ("arXiv:1508.06615 (2015). [[pdf]](url)"), the link is the entry.
     """
     plans: list[tuple[Link, str, _Span | None]] = []
-    seen: set[tuple[int, int, str]] = set()
+    # (item lines, arXiv ID) -> index in `plans` of the one carrying the metadata
+    carriers: dict[tuple[int, int, str], int] = {}
     item_words: dict[tuple[int, int], str] = {}
     for entry in entries:
         paper = papers.get(entry.arxiv_id or "")
@@ -147,10 +152,14 @@ def _plan(
             continue  # a heading names its section; metadata there would rename it
         span = _link_span(_block(lines, link), link.url)
         key = (link.item_start, link.item_end, paper.arxiv_id)
-        if key in seen:
-            plans.append((link, "", span))
-            continue
-        seen.add(key)
+        carrier = carriers.get(key)
+        if carrier is not None:
+            held, _, held_span = plans[carrier]
+            if not (is_text_mention(held.url) and not is_text_mention(link.url)):
+                plans.append((link, "", span))
+                continue
+            plans[carrier] = (held, "", held_span)
+        carriers[key] = len(plans)
         item = (link.item_start, link.item_end)
         words = item_words.get(item)
         if words is None:

@@ -127,12 +127,17 @@ _FORMS_OF_HOST: dict[str, tuple[_Form, ...]] = {
 _TEXT_PREFIX = "arxiv:"
 
 
+def is_text_mention(url: str) -> bool:
+    """Whether a link is `arXiv:ID` written as text (parse.py reads it; GitHub shows text)."""
+    return url[: len(_TEXT_PREFIX)].lower() == _TEXT_PREFIX
+
+
 def _locate(url: str) -> tuple[str, str] | None:
     """(host, path) of a link, or None when it is neither an http(s) URL nor `arXiv:` text."""
     if simple := _SIMPLE_URL.match(url):  # what urlsplit would say, without its cost
         host, path = simple.group("host", "path")
         return host.lower(), path or ""
-    if url[: len(_TEXT_PREFIX)].lower() == _TEXT_PREFIX:
+    if is_text_mention(url):
         return "", url[len(_TEXT_PREFIX) :]
     if url[:4].lower() == "www.":  # a `www.` link in text: GitHub makes it http://www.
         return _locate("http://" + url)

@@ -408,3 +408,37 @@ def test_a_link_over_soft_wrapped_lines_is_still_joined(
     out, _ = enrich_twice(tmp_path, readme, [BERT_PAPER], capsys)
     assert out == f"- [BERT, on two lines]({BERT}){BERT_SUFFIX}\n"
     assert_shows_the_original_plus_metadata(readme, out)
+
+
+ATTENTION_SUFFIX = " — *Attention Is All You Need* · Vaswani · Jun 2017"
+
+
+@pytest.mark.parametrize(
+    "readme",
+    [
+        # floodsung/Deep-Learning-Papers-Reading-Roadmap writes every entry this way: the
+        # suffix went after the text, mid-citation ("... · Jun 2017 (2017). [[pdf]]").
+        f'- Vaswani, et al. "Attention." arXiv preprint arXiv:1706.03762 (2017). '
+        f"[[pdf]]({ATTENTION})\n",
+        # What the earlier rule wrote there moves to the link.
+        f"- Vaswani, et al. arXiv:1706.03762{ATTENTION_SUFFIX} (2017). [[pdf]]({ATTENTION})\n",
+    ],
+    ids=["first run", "written by the earlier rule"],
+)
+def test_a_link_takes_the_metadata_from_its_arxiv_id_written_as_text_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str
+) -> None:
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER], capsys)
+    text_before_link = readme.split(" [[pdf]]")[0].replace(ATTENTION_SUFFIX, "")
+    assert out == f"{text_before_link} [[pdf]]({ATTENTION}){ATTENTION_SUFFIX}\n"
+
+
+def test_an_arxiv_id_written_as_text_alone_keeps_the_metadata(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = "- Vaswani, et al. arXiv:1706.03762 (2017). [[code]](https://github.com/x/y)\n"
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER], capsys)
+    assert out == (
+        f"- Vaswani, et al. arXiv:1706.03762{ATTENTION_SUFFIX} (2017). "
+        "[[code]](https://github.com/x/y)\n"
+    )
