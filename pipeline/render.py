@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,9 +41,14 @@ _PLAIN = r"[^<\\\n]"
 _MARKUP = r"(?:\\.|<!-- -->)"
 _INERT_LAZY = "(?:" + _PLAIN + "*?" + _MARKUP + ")*?" + _PLAIN + "*?"
 _INERT_RUN = _PLAIN + "*(?:" + _MARKUP + _PLAIN + "*)*"
-_OWN_METADATA = re.compile(r" — (?:\*(?!\*)[^*\\\n]*(?:\\.[^*\\\n]*)*\* · )?" + _INERT_LAZY + _DATE)
+# Written after the date where a literal `*` or `~` run follows (see `_annotate`).
+_EMPTY_COMMENT = "<!-- -->"
+_DATE_END = _DATE + "(?:" + _EMPTY_COMMENT + ")?"
+_OWN_METADATA = re.compile(
+    r" — (?:\*(?!\*)[^*\\\n]*(?:\\.[^*\\\n]*)*\* · )?" + _INERT_LAZY + _DATE_END
+)
 _OWN_HTML_METADATA = re.compile(
-    r" — (?:<em>(?!</em>)" + _INERT_RUN + "</em> · )?" + _INERT_LAZY + _DATE
+    r" — (?:<em>(?!</em>)" + _INERT_RUN + "</em> · )?" + _INERT_LAZY + _DATE_END
 )
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 # GitHub links `scheme:...` (the `:` starts it), `www.` and e-mail addresses; parse.py
@@ -234,6 +240,15 @@ def _annotate(block: str, span: _Span, suffix: str) -> str:
     end = _group_end(block, start, end)
     previous = _OWN_METADATA.match(block, end) or _OWN_HTML_METADATA.match(block, end)
     rest = previous.end() if previous else end
+    if (
+        suffix
+        and rest < len(block)
+        and block[rest] in "*~"
+        and not _run_edge(block, _run_end(block, rest))
+    ):
+        # A literal `**` right after (`**[x](u)**2019`, CJK text after it) would close
+        # emphasis after the date's last digit; an empty comment keeps it literal.
+        suffix += _EMPTY_COMMENT
     source = block[start:end]
     if "\n" in source and not is_html and not _KEEPS_ITS_LINES.search(source):
         # A link text wrapped over lines becomes one line; nothing else in it changes.
@@ -261,13 +276,40 @@ def _group_end(block: str, start: int, end: int) -> int:
                 ),
                 None,
             )
-        if wrapper and start >= len(wrapper):
+        if (
+            wrapper
+            and start >= len(wrapper)
+            and _run_edge(block, start - len(wrapper) - 1)
+            and _run_edge(block, end + len(wrapper))
+        ):
             start, end = start - len(wrapper), end + len(wrapper)
             continue
         closing = _closing_bracket(block, start, end)
         if closing is None:
             return end
         start, end = start - 1, closing
+
+
+def _run_end(block: str, index: int) -> int:
+    """The end of the run of the character at `index` (`**` in `**2019`: before the 2)."""
+    end = index
+    while end < len(block) and block[end] == block[index]:
+        end += 1
+    return end
+
+
+def _run_edge(block: str, index: int) -> bool:
+    """Whether the character at `index`, next to a `*`/`_`/`~` run around a link, lets the
+    run be emphasis: none, a space or punctuation. Before or after a letter (`**[x](u)**2019`,
+    CJK text after it) the run is literal (CommonMark's flanking rules; the link's own ends,
+    `[` and `)`, are punctuation)."""
+    if index < 0 or index >= len(block):
+        return True
+    char = block[index]
+    return char.isspace() or char in _ASCII_PUNCTUATION or unicodedata.category(char)[0] == "P"
+
+
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
 
 
 def _closing_bracket(block: str, start: int, end: int) -> int | None:
@@ -571,7 +613,7 @@ def inert_markdown(text: str) -> str:
     escaped = escape_markdown(" ".join(text.split()))
     if _may_start_link(escaped):
         escaped = _LINK_STARTS.sub(_escape_each, escaped)
-    return _EMAIL_AT.sub("<!-- -->@", escaped) if "@" in escaped else escaped
+    return _EMAIL_AT.sub(_EMPTY_COMMENT + "@", escaped) if "@" in escaped else escaped
 
 
 def _may_start_link(text: str) -> bool:

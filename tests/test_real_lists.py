@@ -442,3 +442,24 @@ def test_an_arxiv_id_written_as_text_alone_keeps_the_metadata(
         f"- Vaswani, et al. arXiv:1706.03762{ATTENTION_SUFFIX} (2017). "
         "[[code]](https://github.com/x/y)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "readme",
+    [
+        # CJK text right after bold: the `**` are literal on GitHub (no space or punctuation
+        # after them), so the link is no bold group; the date's digit before the second
+        # `**` would make it close one, which an empty comment prevents.
+        f"- **[论文]({ATTENTION})**发表于 NeurIPS\n",
+        f"- **[Transformer]({ATTENTION})**2017\n",
+        f"- ~~[Transformer]({ATTENTION})~~x\n",
+    ],
+    ids=["CJK after bold", "year after bold", "letter after strikethrough"],
+)
+def test_literal_emphasis_marks_around_a_link_stay_literal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str
+) -> None:
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER], capsys)
+    link_end = readme.index(")") + 1
+    assert out == readme[:link_end] + ATTENTION_SUFFIX + "<!-- -->" + readme[link_end:]
+    assert_shows_the_original_plus_metadata(readme, out)

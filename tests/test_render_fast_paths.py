@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.render import (
-    _DATE,
+    _DATE_END,
     _LINK_STARTS,
     _OWN_HTML_METADATA,
     _OWN_METADATA,
@@ -30,8 +30,10 @@ from pipeline.render import (
 
 # The patterns as first written: one alternation per character.
 _INERT = r"(?:\\.|<!-- -->|[^<\\\n])"
-PLAIN_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?" + _INERT + "*?" + _DATE)
-PLAIN_OWN_HTML_METADATA = re.compile(r" — (?:<em>" + _INERT + "+</em> · )?" + _INERT + "*?" + _DATE)
+PLAIN_OWN_METADATA = re.compile(r" — (?:\*(?:\\.|[^*\\\n])+\* · )?" + _INERT + "*?" + _DATE_END)
+PLAIN_OWN_HTML_METADATA = re.compile(
+    r" — (?:<em>" + _INERT + "+</em> · )?" + _INERT + "*?" + _DATE_END
+)
 PLAIN_LINK_STARTS = re.compile(r"(?<=\w):(?=\S)|(?<=www)\.|//", re.IGNORECASE)
 
 # Pieces of this module's suffixes and of what surrounds them, and single characters
