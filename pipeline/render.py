@@ -12,6 +12,7 @@ can add no link (URL, `www.`, e-mail, `arXiv:ID`), no emphasis and no HTML.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import string
@@ -361,37 +362,59 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def _code_spans(block: str) -> list[tuple[int, int]]:
-    """Where `block` holds text that links nothing (start, end): its code spans (a run of
-    backticks to the next run as long) and HTML comments."""
-    spans = [match.span() for match in _HTML_COMMENT.finditer(block)]
-    runs = [
-        match.span() for match in _BACKTICKS.finditer(block) if not _in_code(spans, match.start())
-    ]
-    index = 0
-    while index < len(runs):
-        start, end = runs[index]
+    """Where `block` holds text that links nothing: its code spans (a run of backticks to
+    the next run as long) and HTML comments, as sorted, disjoint (start, end) pairs.
+
+    Linear in the block (a paragraph may hold thousands of links and code spans).
+    """
+    comments = [match.span() for match in _HTML_COMMENT.finditer(block)]
+    runs = [match.span() for match in _BACKTICKS.finditer(block)]
+    runs = [run for run in runs if not _in_code(comments, run[0])]
+    by_length: dict[int, list[int]] = {}  # run length -> indices of the runs that long
+    for number, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(number)
+    spans = list(comments)
+    number = 0
+    while number < len(runs):
+        start, end = runs[number]
         if _escaped(block, start):  # a literal backtick; the rest of the run may open one
             start += 1
-        closer = next(
-            (i for i in range(index + 1, len(runs)) if runs[i][1] - runs[i][0] == end - start),
-            None,
-        )
-        if start == end or closer is None:
-            index += 1
+        same = by_length.get(end - start, [])
+        later = bisect.bisect_right(same, number)
+        if start == end or later == len(same):
+            number += 1
             continue
+        closer = same[later]
         spans.append((start, runs[closer][1]))
-        index = closer + 1
-    return spans
+        number = closer + 1
+    spans.sort()
+    disjoint: list[tuple[int, int]] = []
+    for start, end in spans:  # a comment and a code span may overlap: one span then
+        if disjoint and start < disjoint[-1][1]:
+            disjoint[-1] = (disjoint[-1][0], max(end, disjoint[-1][1]))
+        else:
+            disjoint.append((start, end))
+    return disjoint
 
 
 def _escaped(text: str, index: int) -> bool:
     """Whether the character at `index` follows an odd number of backslashes."""
-    backslashes = len(text[:index]) - len(text[:index].rstrip("\\"))
-    return backslashes % 2 == 1
+    before = index
+    while before > 0 and text[before - 1] == "\\":
+        before -= 1
+    return (index - before) % 2 == 1
+
+
+def _span_start(span: tuple[int, int]) -> int:
+    return span[0]
 
 
 def _in_code(code: Sequence[tuple[int, int]], index: int) -> bool:
-    return any(start <= index < end for start, end in code)
+    """Whether `index` is inside one of `code`'s sorted, disjoint spans."""
+    if not code:
+        return False
+    at = bisect.bisect_right(code, index, key=_span_start) - 1
+    return at >= 0 and code[at][0] <= index < code[at][1]
 
 
 def _find_outside(block: str, text: str, code: Sequence[tuple[int, int]], start: int = 0) -> int:
