@@ -214,7 +214,7 @@ def metadata_suffix(
     """
     inert = escape_html if html_block else inert_markdown
     parts = []
-    if title:
+    if title and paper.title.strip():  # an empty title (an old cache) shows as nothing
         shown = inert(paper.title)
         parts.append(f"<em>{shown}</em>" if html else f"*{shown}*")
     # author_line names at most three: four names tell it all (a paper may have thousands).
@@ -426,14 +426,23 @@ def _find_outside(block: str, text: str, code: Sequence[tuple[int, int]], start:
 
 
 def _inside_markup(block: str, index: int) -> bool:
-    """Whether `index` is inside another link's destination (`](...`), an HTML tag
-    (`<a href="...`) or a reference definition (`[label]: `) on its line, where no bare
-    link starts."""
+    """Whether `index` is inside another link's destination or title (`](...`), link or
+    alt text (`[...](`), an HTML tag (`<a href="...`) or a reference definition
+    (`[label]: `) on its line, where no bare link starts."""
     line_start = block.rfind("\n", 0, index) + 1
     before = block[line_start:index]
     destination = before.rfind("](")
-    if destination >= 0 and not any(c.isspace() or c == ")" for c in before[destination + 2 :]):
-        return True
+    if destination >= 0 and ")" not in before[destination + 2 :]:
+        return True  # in a destination or the title after it: `[a](u "https://...")`
+    opening = before.rfind("[")
+    if opening >= 0 and "]" not in before[opening:]:
+        # In a link's text or an image's alt text (`[see https://...](u)`), where
+        # GitHub links nothing.
+        closing = block.find("]", index)
+        line_end = block.find("\n", index)
+        on_line = closing >= 0 and (line_end < 0 or closing < line_end)
+        if on_line and block[closing + 1 : closing + 2] in ("(", "["):
+            return True
     return bool(_OPEN_TAG.search(before) or _DEFINITION_START.fullmatch(before))
 
 
@@ -459,18 +468,22 @@ def _reference_labels(markdown: str) -> dict[str, list[str]]:
 
 
 def _reference_span(block: str, labels: Sequence[str]) -> tuple[int, int, bool] | None:
-    """`[text][label]`, `[label][]` or `[label]` for one of `labels` (case-insensitive)."""
+    """`[text][label]`, `[label][]` or `[label]` for one of `labels` (case-insensitive), not
+    in a code span."""
+    code = _code_spans(block) if "`" in block or "<!--" in block else []
     spans = []
     for label in labels:
         name = r"\s+".join(re.escape(word) for word in label.split())
-        full = re.search(r"\]\[" + name + r"\]", block, re.IGNORECASE)
-        if full:
+        for full in re.finditer(r"\]\[" + name + r"\]", block, re.IGNORECASE):
             opening = _opening_bracket(block, full.start())
-            if opening is not None:
+            if opening is not None and not _in_code(code, opening):
                 spans.append((opening, full.end(), False))
-        short = re.search(r"(?<!\])\[" + name + r"\](?:\[\])?(?![(:\[])", block, re.IGNORECASE)
-        if short:
-            spans.append((short.start(), short.end(), False))
+                break
+        short_form = r"(?<!\])\[" + name + r"\](?:\[\])?(?![(:\[])"
+        for short in re.finditer(short_form, block, re.IGNORECASE):
+            if not _in_code(code, short.start()):
+                spans.append((short.start(), short.end(), False))
+                break
     return min(spans) if spans else None
 
 

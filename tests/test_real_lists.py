@@ -334,6 +334,24 @@ def assert_shows_the_original_plus_metadata(original: str, regenerated: str) -> 
         (f"- See <!-- {BERT} --> {BERT}\n", f"- See <!-- {BERT} --> {BERT}{BERT_SUFFIX}\n"),
         # A reference definition inside a block quote still defines the reference.
         (f"> [q]: {BERT}\n\nSee [q].\n", f"> [q]: {BERT}\n\nSee [q]{BERT_SUFFIX}.\n"),
+        # The URL in another link's title, link text or an image's alt text first.
+        (
+            f'- [code](https://github.com/x "{BERT}") {BERT}\n',
+            f'- [code](https://github.com/x "{BERT}") {BERT}{BERT_SUFFIX}\n',
+        ),
+        (
+            f"- [see {BERT}](https://github.com/x) {BERT}\n",
+            f"- [see {BERT}](https://github.com/x) {BERT}{BERT_SUFFIX}\n",
+        ),
+        (
+            f"- ![see {BERT}](https://img.example/x.png) {BERT}\n",
+            f"- ![see {BERT}](https://img.example/x.png) {BERT}{BERT_SUFFIX}\n",
+        ),
+        # A reference link in a code span first.
+        (
+            f"- `[x][r]` then [Paper][r]\n\n  [r]: {BERT}\n",
+            f"- `[x][r]` then [Paper][r]{BERT_SUFFIX}\n\n  [r]: {BERT}\n",
+        ),
         # A definition in the link's own item: its URL is no bare link.
         (
             f"- b [A][r]\n\n  [r]: {BERT}\n",
@@ -350,6 +368,10 @@ def assert_shows_the_original_plus_metadata(original: str, regenerated: str) -> 
         "link in a comment",
         "URL in a comment",
         "definition in a quote",
+        "URL in a title",
+        "URL in link text",
+        "URL in alt text",
+        "reference in a code span",
         "definition in the item",
     ],
 )
@@ -463,3 +485,16 @@ def test_literal_emphasis_marks_around_a_link_stay_literal(
     link_end = readme.index(")") + 1
     assert out == readme[:link_end] + ATTENTION_SUFFIX + "<!-- -->" + readme[link_end:]
     assert_shows_the_original_plus_metadata(readme, out)
+
+
+def test_an_empty_title_shows_as_nothing_and_is_a_fixpoint_in_html_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # atom.py refuses an empty title; a cache written by hand or by an old version may not.
+    readme = f'- [Paper]({ATTENTION})\n- <a href="{BERT}">BERT</a>\n'
+    untitled = [paper("1706.03762", "", "Ashish Vaswani"), paper("1810.04805", " ", "J Devlin")]
+    out, _ = enrich_twice(tmp_path, readme, untitled, capsys)
+    assert out == (
+        f"- [Paper]({ATTENTION}) — Vaswani · Jun 2017\n"
+        f'- <a href="{BERT}">BERT</a> — Devlin · Jun 2017\n'
+    )
