@@ -171,7 +171,11 @@ def _plan(
         words = item_words.get(item)
         if words is None:
             words = item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
-        says_title = _contains_title(words, paper.title)
+        # In the item's source (cheap, and false for most items), then in what it shows.
+        says_title = _contains_title(words, paper.title) and _contains_title(
+            _item_words(lines[link.item_start - 1 : link.item_end], shown_only=True),
+            paper.title,
+        )
         # The item holds the link's label, so this also covers a label that is the title.
         suffix = metadata_suffix(
             paper,
@@ -188,14 +192,26 @@ def _block(lines: Sequence[str], link: Link) -> str:
     return "\n".join(lines[link.line - 1 : max(link.item_end, link.line)])
 
 
-def _item_words(item_lines: Sequence[str]) -> str:
-    """The words of a list item as a person wrote it (this module's suffixes removed)."""
+def _item_words(item_lines: Sequence[str], shown_only: bool = False) -> str:
+    """The words of a list item as a person wrote it (this module's suffixes removed);
+    `shown_only`: only those GitHub shows as text (no URLs, tags, comments, alt texts)."""
     text = "\n".join(item_lines)
     if " — " in text:  # where each of this module's suffixes starts
         text = _OWN_METADATA.sub(" ", text)
         if " — " in text:
             text = _OWN_HTML_METADATA.sub(" ", text)
+    if shown_only:
+        text = _NOT_SHOWN.sub(" ", text)
     return " " + " ".join(_words(html.unescape(text))) + " "
+
+
+# What GitHub does not show as text: link destinations and titles, an image's alt text,
+# HTML tags and comments, URLs (a CVF file name often holds the paper's title).
+_NOT_SHOWN = re.compile(
+    r"\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+    r"|!\[(?:[^\[\]\\]|\\.)*\]|<!--.*?-->|<[A-Za-z/][^<>]*>|(?:https?://|www\.)\S+",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 def _contains_title(item_words: str, title: str) -> bool:

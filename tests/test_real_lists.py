@@ -498,3 +498,22 @@ def test_an_empty_title_shows_as_nothing_and_is_a_fixpoint_in_html_too(
         f"- [Paper]({ATTENTION}) — Vaswani · Jun 2017\n"
         f'- <a href="{BERT}">BERT</a> — Devlin · Jun 2017\n'
     )
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # A CVF file name holds the title's words; GitHub shows only "[CVF]".
+        "[[CVF]](http://openaccess.thecvf.com/content_cvpr_2017/papers/"
+        f"Attention_Is_All_You_Need_CVPR_2017_paper.pdf) [[arXiv]]({ATTENTION})",
+        f"Paper [pdf]({ATTENTION}) <!-- Attention Is All You Need -->",
+        f"![Attention Is All You Need](fig.png) [pdf]({ATTENTION})",
+        f'<a href="{ATTENTION}" title="Attention Is All You Need">pdf</a>',
+    ],
+    ids=["in a URL", "in a comment", "in alt text", "in a tag"],
+)
+def test_the_title_is_shown_when_the_item_says_it_only_where_github_shows_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], item: str
+) -> None:
+    out, _ = enrich_twice(tmp_path, f"- {item}\n", [ATTENTION_PAPER], capsys)
+    assert github_page(out).ems == ["Attention Is All You Need"]
