@@ -193,7 +193,7 @@ def _free(document: int) -> None:
 
 
 def _parse(markdown: str) -> int:
-    parser = _lib.cmark_parser_new(0)
+    parser = _lib.cmark_parser_new(_FOOTNOTES)
     try:
         for name in EXTENSIONS:
             _lib.cmark_parser_attach_syntax_extension(
@@ -210,6 +210,7 @@ def _parse(markdown: str) -> int:
 
 
 _PIECE = 1 << 20  # characters fed to the parser at a time
+_FOOTNOTES = 1 << 13  # CMARK_OPT_FOOTNOTES: GitHub renders footnotes
 
 
 # The node types the parser tells apart (and the containers of those).

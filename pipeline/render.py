@@ -97,8 +97,11 @@ def render_readme(
     # Lines from this index on may have been edited; a block above it is as planned, so
     # the place of the link found when planning still holds there.
     edited_from = len(lines)
+    # In line order: footnote definitions come last in document order (GitHub shows them
+    # at the end) wherever they are written.
+    in_line_order = sorted(plans, key=lambda plan: (plan[0].line, plan[0].position))
     # Bottom-up, so that joining a two-line link text never shifts a link still to edit.
-    for link, suffix, planned_span in sorted(plans, key=lambda plan: -plan[0].position):
+    for link, suffix, planned_span in reversed(in_line_order):
         if link.position in skip:
             continue
         first, last = link.line - 1, max(link.item_end, link.line)
@@ -119,7 +122,7 @@ def render_readme(
         edited_from = min(edited_from, first)
     placed, line_of = {}, {}
     shift = 0
-    for link, suffix, _ in plans:  # in document order
+    for link, suffix, _ in in_line_order:
         line_of[link.position] = link.line - shift
         if link.position in joined:
             if suffix:
@@ -467,11 +470,12 @@ _OPEN_TAG = re.compile(r"<[A-Za-z/!?][^<>]*\Z")  # an HTML tag begun, not ended
 
 # At the start of a line or after the markers of the block quotes and list items it is in.
 _CONTAINER_MARKERS = r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*[ \t]*"
+# `[^label]:` defines a footnote (GitHub renders them), not a reference.
 _REFERENCE_DEFINITION = re.compile(
-    "^" + _CONTAINER_MARKERS + r"\[((?:[^\[\]\\]|\\.)+)\]:[ \t]*\n?[ \t]*<?([^\s>]+)>?",
+    "^" + _CONTAINER_MARKERS + r"\[(?!\^)((?:[^\[\]\\]|\\.)+)\]:[ \t]*\n?[ \t]*<?([^\s>]+)>?",
     re.MULTILINE,
 )
-_DEFINITION_START = re.compile(_CONTAINER_MARKERS + r"\[(?:[^\[\]\\]|\\.)+\]:[ \t]*<?")
+_DEFINITION_START = re.compile(_CONTAINER_MARKERS + r"\[(?!\^)(?:[^\[\]\\]|\\.)+\]:[ \t]*<?")
 
 
 def _reference_labels(markdown: str) -> dict[str, list[str]]:

@@ -16,7 +16,9 @@ from cmarkgfm.cmark import Options
 def github_html(markdown: str) -> str:
     """The HTML GitHub's renderer makes of `markdown`."""
     return str(
-        cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+        cmarkgfm.github_flavored_markdown_to_html(
+            markdown, options=Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
+        )
     )
 
 

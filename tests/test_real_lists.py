@@ -489,3 +489,47 @@ def test_the_title_is_shown_when_the_item_says_it_only_where_github_shows_nothin
 ) -> None:
     out, _ = enrich_twice(tmp_path, f"- {item}\n", [ATTENTION_PAPER], capsys)
     assert github_page(out).ems == ["Attention Is All You Need"]
+
+
+@pytest.mark.parametrize(
+    ("readme", "expected"),
+    [
+        # GitHub renders footnotes: `[^1]:` defines one (a reference definition before).
+        (
+            f"Transformers[^1].\n\n[^1]: {ATTENTION}\n",
+            f"Transformers[^1].\n\n[^1]: {ATTENTION}{ATTENTION_SUFFIX}\n",
+        ),
+        # A link in a footnote's indented second paragraph (read as code before).
+        (
+            f"- BERT[^b]\n\n[^b]: Devlin et al.\n\n    [BERT]({BERT})\n",
+            f"- BERT[^b]\n\n[^b]: Devlin et al.\n\n    [BERT]({BERT}){BERT_SUFFIX}\n",
+        ),
+        # Footnotes come last in cmark-gfm's tree: edits below one still land right.
+        (
+            f"Intro[^1] and [BERT on\ntwo lines]({BERT}).\n\n[^1]: {ATTENTION}\n\n"
+            f"- [again]({BERT})\n",
+            f"Intro[^1] and [BERT on two lines]({BERT}){BERT_SUFFIX}.\n\n"
+            f"[^1]: {ATTENTION}{ATTENTION_SUFFIX}\n\n- [again]({BERT}){BERT_SUFFIX}\n",
+        ),
+    ],
+    ids=["definition", "second paragraph", "before and after a join"],
+)
+def test_links_in_footnotes_are_entries_as_github_shows_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str, expected: str
+) -> None:
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out == expected
+    assert "could not place" not in printed and "left out" not in printed
+    assert_shows_the_original_plus_metadata(readme, out)
+
+
+def test_lines_after_a_joined_link_in_a_footnote_are_counted_in_line_order() -> None:
+    # cmark-gfm puts footnotes last; the lines a join removes shift what is below it.
+    readme = f"Intro[^1].\n\n[^1]: [Attention on\n  two lines]({ATTENTION})\n\n- [again]({BERT})\n"
+    entries, _ = build_catalog(parse_links(readme))
+    assert [entry.link.line for entry in entries] == [6, 3]  # document order: footnote last
+    papers = {"1706.03762": ATTENTION_PAPER, "1810.04805": BERT_PAPER}
+    rendered = pipeline.render.render_readme(readme, entries, papers)
+    lines = rendered.text.split("\n")
+    for entry in entries:
+        assert entry.link.url in lines[rendered.line_of[entry.link.position] - 1]
