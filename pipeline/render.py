@@ -496,12 +496,14 @@ def _reference_span(block: str, labels: Sequence[str]) -> tuple[int, int, bool] 
         name = r"\s+".join(re.escape(word) for word in label.split())
         for full in re.finditer(r"\]\[" + name + r"\]", block, re.IGNORECASE):
             opening = _opening_bracket(block, full.start())
-            if opening is not None and not _in_code(code, opening):
+            if opening is None or _in_code(code, opening):
+                continue
+            if _is_link(block, opening, full.start()):
                 spans.append((opening, full.end(), False))
                 break
         short_form = r"(?<!\])\[" + name + r"\](?:\[\])?(?![(:\[])"
         for short in re.finditer(short_form, block, re.IGNORECASE):
-            if not _in_code(code, short.start()):
+            if not _in_code(code, short.start()) and not _is_image(block, short.start()):
                 spans.append((short.start(), short.end(), False))
                 break
     return min(spans) if spans else None
@@ -519,7 +521,7 @@ def _markdown_span(
     while found >= 0:
         if not (code and _in_code(code, found)):
             opening = _opening_bracket(block, found)
-            if opening is not None and not _only_images(block[opening + 1 : found]):
+            if opening is not None and _is_link(block, opening, found):
                 return opening, found + len(target), False
         found = block.find(target, found + 1)
     if "](" not in block:
@@ -532,7 +534,7 @@ def _markdown_span(
         if _in_code(code, inline.start()) or _decoded_destination(destination) != url:
             continue
         opening = _opening_bracket(block, inline.start())
-        if opening is not None and not _only_images(block[opening + 1 : inline.start()]):
+        if opening is not None and _is_link(block, opening, inline.start()):
             return opening, inline.end(), False
     return None
 
@@ -550,7 +552,25 @@ def _decoded_destination(destination: str) -> str:
     return html.unescape(_ESCAPED_PUNCTUATION.sub(r"\1", destination))
 
 
-_IMAGE = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
+# `![alt](src "title")` (brackets in the alt, parentheses in the title), `![alt][ref]`,
+# `![ref]`, `<img>`, `<picture>`.
+_IMAGE = re.compile(
+    r"!\[(?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*\]"
+    r"(?:\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)|\[(?:[^\[\]\\]|\\.)*\])?"
+    r"|<img\b[^>]*>|<picture\b.*?</picture>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _is_link(block: str, opening: int, closing: int) -> bool:
+    """Whether `[` at `opening` to `]` at `closing` is a link's text: no image's alt text,
+    and no badge (a link around images only is no entry)."""
+    return not _is_image(block, opening) and not _only_images(block[opening + 1 : closing])
+
+
+def _is_image(block: str, opening: int) -> bool:
+    """Whether the `[` at `opening` begins an image's alt text (`![`), not a link's text."""
+    return opening > 0 and block[opening - 1] == "!" and not _escaped(block, opening - 1)
 
 
 def _only_images(link_text: str) -> bool:

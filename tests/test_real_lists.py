@@ -533,3 +533,30 @@ def test_lines_after_a_joined_link_in_a_footnote_are_counted_in_line_order() -> 
     lines = rendered.text.split("\n")
     for entry in entries:
         assert entry.link.url in lines[rendered.line_of[entry.link.position] - 1]
+
+
+@pytest.mark.parametrize(
+    "badge",
+    [
+        f"[![arXiv [2017]](https://img.shields.io/a.svg)]({ATTENTION})",  # brackets in alt
+        f'[![arXiv](https://img.shields.io/a.svg "arXiv (2017)")]({ATTENTION})',  # a title
+        f'<a href="{ATTENTION}"><picture><source srcset="a.svg"><img src="a.svg"></picture></a>',
+        f"[![arXiv][b]]({ATTENTION})",  # a reference image
+        f"![figure]({ATTENTION})",  # an image, not a link
+    ],
+    ids=["alt with brackets", "image title", "picture", "reference image", "image"],
+)
+def test_the_metadata_goes_after_the_paper_link_not_a_badge_or_image_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], badge: str
+) -> None:
+    readme = f"- {badge} [Paper]({ATTENTION})\n\n[b]: https://img.shields.io/badge/arXiv-red\n"
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER], capsys)
+    assert out == readme.replace(f"[Paper]({ATTENTION})", f"[Paper]({ATTENTION}){ATTENTION_SUFFIX}")
+
+
+def test_the_metadata_goes_after_the_paper_reference_not_a_badge_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = f"- [![arXiv](https://img.shields.io/a.svg)][r] [Paper][r]\n\n[r]: {ATTENTION}\n"
+    out, _ = enrich_twice(tmp_path, readme, [ATTENTION_PAPER], capsys)
+    assert out == readme.replace("[Paper][r]", f"[Paper][r]{ATTENTION_SUFFIX}")
