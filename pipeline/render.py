@@ -99,7 +99,7 @@ def render_readme(
     edited_from = len(lines)
     # In line order: footnote definitions come last in document order (GitHub shows them
     # at the end) wherever they are written.
-    in_line_order = sorted(plans, key=lambda plan: (plan[0].line, plan[0].position))
+    in_line_order = sorted(plans, key=lambda plan: plan[0].line)  # stable: positions kept
     # Bottom-up, so that joining a two-line link text never shifts a link still to edit.
     for link, suffix, planned_span in reversed(in_line_order):
         if link.position in skip:
