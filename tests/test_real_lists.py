@@ -356,6 +356,16 @@ def test_the_metadata_goes_after_the_link_github_shows_not_a_copy_of_its_text(
     assert_shows_the_original_plus_metadata(readme, out)
 
 
+def assert_enriched_as(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str, expected: str
+) -> None:
+    """`readme` enriched (twice) is `expected`, all placed, and shows only metadata more."""
+    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
+    assert out == expected
+    assert "could not place" not in printed and "left out" not in printed
+    assert_shows_the_original_plus_metadata(readme, out)
+
+
 @pytest.mark.parametrize(
     ("readme", "expected"),
     [
@@ -389,10 +399,7 @@ def test_the_metadata_goes_after_the_link_github_shows_not_a_copy_of_its_text(
 def test_a_link_over_several_lines_is_joined_only_where_that_reads_the_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str, expected: str
 ) -> None:
-    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
-    assert out == expected
-    assert "could not place" not in printed and "left out" not in printed
-    assert_shows_the_original_plus_metadata(readme, out)
+    assert_enriched_as(tmp_path, capsys, readme, expected)
 
 
 def test_a_link_over_soft_wrapped_lines_is_still_joined(
@@ -517,10 +524,7 @@ def test_the_title_is_shown_when_the_item_says_it_only_where_github_shows_nothin
 def test_links_in_footnotes_are_entries_as_github_shows_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], readme: str, expected: str
 ) -> None:
-    out, printed = enrich_twice(tmp_path, readme, [ATTENTION_PAPER, BERT_PAPER], capsys)
-    assert out == expected
-    assert "could not place" not in printed and "left out" not in printed
-    assert_shows_the_original_plus_metadata(readme, out)
+    assert_enriched_as(tmp_path, capsys, readme, expected)
 
 
 def test_lines_after_a_joined_link_in_a_footnote_are_counted_in_line_order() -> None:
