@@ -22,7 +22,6 @@ In an HTML block the "list item" of a link is its table row or `<li>` (`<tr>`...
 from __future__ import annotations
 
 import bisect
-import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from html.parser import HTMLParser
@@ -32,7 +31,7 @@ from pipeline import cmark
 from pipeline.bulk import gc_paused
 from pipeline.models import Link
 from pipeline.resolve import ARXIV_TEXT_MENTION
-from pipeline.text import collapse_whitespace
+from pipeline.text import ESCAPE_OR_ENTITY, collapse_whitespace, unescaped_character
 
 T = TypeVar("T")
 
@@ -42,11 +41,6 @@ SECTION_SEPARATOR = " > "
 _LABEL_PARAGRAPH = re.compile(r"^[^\n:]{1,60}:$")
 # Where an `arXiv:ID` mention may be: a line holding "arxiv:" as written.
 _MENTION_START = re.compile(r"arxiv:", re.IGNORECASE)
-# What CommonMark reads as one character of text (markdown-it's "text_special"): a
-# backslash escape or an entity. A mention never runs across one.
-_ESCAPE_OR_ENTITY = re.compile(
-    r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-)
 
 Token = tuple[str, str]
 """One inline token: (type, content). Types: text, text_special (text no `arXiv:ID`
@@ -402,13 +396,11 @@ def _unescaped_pieces(source: str) -> list[Token]:
     """Source text split into text and text_special (escape, entity) tokens, unescaped."""
     pieces: list[Token] = []
     at = 0
-    for match in _ESCAPE_OR_ENTITY.finditer(source):
+    # A mention never runs across an escape or entity.
+    for match in ESCAPE_OR_ENTITY.finditer(source):
         if match.start() > at:
             pieces.append(("text", source[at : match.start()]))
-        written = match.group(0)
-        pieces.append(
-            ("text_special", written[1] if written[0] == "\\" else html.unescape(written))
-        )
+        pieces.append(("text_special", unescaped_character(match.group(0))))
         at = match.end()
     if at < len(source):
         pieces.append(("text", source[at:]))

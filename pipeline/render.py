@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 
 from pipeline.models import CatalogEntry, Link, Paper
 from pipeline.resolve import is_text_mention
+from pipeline.text import commonmark_unescaped
 
 SEPARATOR = " · "
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -171,13 +172,13 @@ def _plan(
             plans[carrier] = (held, "", held_span)
         carriers[key] = len(plans)
         item = (link.item_start, link.item_end)
+        item_lines = lines[link.item_start - 1 : link.item_end]
         words = item_words.get(item)
         if words is None:
-            words = item_words[item] = _item_words(lines[link.item_start - 1 : link.item_end])
+            words = item_words[item] = _item_words(item_lines)
         # In the item's source (cheap, and false for most items), then in what it shows.
         says_title = _contains_title(words, paper.title) and _contains_title(
-            _item_words(lines[link.item_start - 1 : link.item_end], shown_only=True),
-            paper.title,
+            _item_words(item_lines, shown_only=True), paper.title
         )
         # The item holds the link's label, so this also covers a label that is the title.
         suffix = metadata_suffix(
@@ -361,7 +362,7 @@ def _link_span(block: str, url: str) -> tuple[int, int, bool] | None:
     `[text](url)` or `<a href="url">...</a>` (whichever comes first), else `<url>` or the
     bare URL; never in a code span, and a bare URL not inside other markup.
     """
-    code = _code_spans(block) if "`" in block or "<!--" in block else []
+    code = _code_spans(block)
     markdown, anchor = _markdown_span(block, url, code), _anchor_span(block, url, code)
     if markdown and anchor:
         return min(markdown, anchor)
@@ -386,6 +387,8 @@ def _code_spans(block: str) -> list[tuple[int, int]]:
 
     Linear in the block (a paragraph may hold thousands of links and code spans).
     """
+    if "`" not in block and "<!--" not in block:
+        return []  # most blocks
     comments = [match.span() for match in _HTML_COMMENT.finditer(block)]
     runs = [match.span() for match in _BACKTICKS.finditer(block)]
     runs = [run for run in runs if not _in_code(comments, run[0])]
@@ -490,7 +493,7 @@ def _reference_labels(markdown: str) -> dict[str, list[str]]:
 def _reference_span(block: str, labels: Sequence[str]) -> tuple[int, int, bool] | None:
     """`[text][label]`, `[label][]` or `[label]` for one of `labels` (case-insensitive), not
     in a code span."""
-    code = _code_spans(block) if "`" in block or "<!--" in block else []
+    code = _code_spans(block)
     spans = []
     for label in labels:
         name = r"\s+".join(re.escape(word) for word in label.split())
@@ -531,7 +534,7 @@ def _markdown_span(
     for inline in _INLINE_DESTINATION.finditer(block):
         bracketed, bare = inline.groups()
         destination = bracketed if bracketed is not None else bare
-        if _in_code(code, inline.start()) or _decoded_destination(destination) != url:
+        if _in_code(code, inline.start()) or commonmark_unescaped(destination) != url:
             continue
         opening = _opening_bracket(block, inline.start())
         if opening is not None and _is_link(block, opening, inline.start()):
@@ -544,12 +547,6 @@ _INLINE_DESTINATION = re.compile(
     r"\]\([ \t\n]*(?:<((?:\\.|[^<>\n\\])*)>|((?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))+))"
     r"(?:[ \t\n]+(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\((?:\\.|[^()\\])*\)))?[ \t\n]*\)"
 )
-_ESCAPED_PUNCTUATION = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def _decoded_destination(destination: str) -> str:
-    """A link destination as cmark-gfm reads it: backslash escapes and entities resolved."""
-    return html.unescape(_ESCAPED_PUNCTUATION.sub(r"\1", destination))
 
 
 # `![alt](src "title")` (brackets in the alt, parentheses in the title), `![alt][ref]`,
